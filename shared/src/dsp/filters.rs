@@ -1,0 +1,1 @@
+//! Filter banks (`librosa.filters`): mel, chroma, DCT.

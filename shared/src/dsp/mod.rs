@@ -1,0 +1,10 @@
+//! Transforms and filter banks: librosa's `core` and `filters` layers.
+
+pub mod convert;
+pub mod cqt;
+pub mod filters;
+pub mod resample;
+pub mod stft;
+pub mod tuning;
+pub mod util;
+pub mod window;

@@ -1,0 +1,300 @@
+//! The feature registry and the one call that computes any subset of features.
+//!
+//! [`Feature`] is the single table of features that the trainer, the web app and the tests
+//! read. [`compute`] shares the work between features: one STFT for every STFT-based feature,
+//! one CQT for `chroma_cqt`, `chroma_cens` and `tonnetz`.
+
+pub mod chroma_stft;
+pub mod mel;
+pub mod spectral;
+pub mod tonal;
+
+use ndarray::{Array1, Array2, ArrayD, Ix1, Ix2};
+use serde::{Deserialize, Serialize};
+
+use crate::config::FeatureConfig;
+use crate::dsp;
+use crate::error::{Error, Result};
+
+/// What a feature's rows are, so plots can label their vertical axis as librosa.display would.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Axis {
+    /// A 1-D signal over time (samples).
+    Time,
+    /// A 1-D magnitude over frequency (Hz), one value per rfft bin.
+    Frequency,
+    /// STFT bins, linear in Hz.
+    Hz,
+    /// Mel bands.
+    Mel,
+    /// Cepstral coefficient index.
+    Coefficient,
+    /// Pitch classes C, C#, …, B.
+    Chroma,
+    /// The six tonnetz dimensions.
+    Tonnetz,
+    /// One row per frame-wise statistic (spectral extras).
+    Value,
+    /// Spectral contrast bands.
+    Band,
+}
+
+macro_rules! features {
+    ($( $(#[$doc:meta])* $variant:ident => $name:literal, $axis:ident; )*) => {
+        /// One feature of the table, named as librosa names it.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Feature {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl Feature {
+            /// Every feature, in the table's order.
+            pub const ALL: &'static [Feature] = &[$(Feature::$variant),*];
+
+            /// The feature's name: the `.npy` file stem, the CLI and manifest name.
+            pub fn name(self) -> &'static str {
+                match self { $(Feature::$variant => $name,)* }
+            }
+
+            /// What the feature's rows are.
+            pub fn axis(self) -> Axis {
+                match self { $(Feature::$variant => Axis::$axis,)* }
+            }
+        }
+    };
+}
+
+features! {
+    /// `y`: the mono signal itself, shape `(n,)`.
+    Waveform => "waveform", Time;
+    /// `np.abs(np.fft.rfft(y))`, shape `(n // 2 + 1,)`.
+    Fourier => "fourier", Frequency;
+    /// `amplitude_to_db(np.abs(stft(y)), ref=np.max)`, shape `(1 + n_fft/2, t)`.
+    Spectrogram => "spectrogram", Hz;
+    /// `np.abs(stft(y))**2`, shape `(1 + n_fft/2, t)`.
+    PowerSpectrogram => "power_spectrogram", Hz;
+    /// `power_to_db(melspectrogram(y=y, sr=sr), ref=np.max)`, shape `(n_mels, t)`.
+    Mel => "mel", Mel;
+    /// `mfcc(y=y, sr=sr, n_mfcc=20)`, shape `(n_mfcc, t)`.
+    Mfcc => "mfcc", Coefficient;
+    /// `chroma_stft(y=y, sr=sr)`, shape `(n_chroma, t)`.
+    ChromaStft => "chroma_stft", Chroma;
+    /// `chroma_cqt(y=y, sr=sr)`, shape `(12, t)`.
+    ChromaCqt => "chroma_cqt", Chroma;
+    /// `chroma_cens(y=y, sr=sr)`, shape `(12, t)`.
+    ChromaCens => "chroma_cens", Chroma;
+    /// `tonnetz(y=y, sr=sr)`, shape `(6, t)`.
+    Tonnetz => "tonnetz", Tonnetz;
+    /// `spectral_centroid(y=y, sr=sr)`, shape `(1, t)`.
+    SpectralCentroid => "spectral_centroid", Value;
+    /// `spectral_bandwidth(y=y, sr=sr)`, shape `(1, t)`.
+    SpectralBandwidth => "spectral_bandwidth", Value;
+    /// `spectral_rolloff(y=y, sr=sr)`, shape `(1, t)`.
+    SpectralRolloff => "spectral_rolloff", Value;
+    /// `spectral_contrast(y=y, sr=sr)`, shape `(n_bands + 1, t)`.
+    SpectralContrast => "spectral_contrast", Band;
+    /// `zero_crossing_rate(y)`, shape `(1, t)`.
+    ZeroCrossingRate => "zero_crossing_rate", Value;
+    /// `rms(y=y)`, shape `(1, t)`.
+    Rms => "rms", Value;
+}
+
+impl Feature {
+    /// Looks a feature up by its name.
+    pub fn from_name(name: &str) -> Result<Feature> {
+        Feature::ALL
+            .iter()
+            .copied()
+            .find(|f| f.name() == name)
+            .ok_or_else(|| Error::UnknownFeature(name.to_string()))
+    }
+
+    /// Parses `all` or a comma-separated list of names.
+    pub fn parse_list(list: &str) -> Result<Vec<Feature>> {
+        if list.trim() == "all" {
+            return Ok(Feature::ALL.to_vec());
+        }
+        let mut out = Vec::new();
+        for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let f = Feature::from_name(name)?;
+            if !out.contains(&f) {
+                out.push(f);
+            }
+        }
+        Ok(out)
+    }
+
+    /// All names, comma-separated (for messages).
+    pub fn names_joined() -> String {
+        Feature::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
+    }
+
+    /// The shape this feature has for a signal of `n` samples under `cfg`, as librosa gives it.
+    pub fn shape(self, n: usize, cfg: &FeatureConfig) -> Vec<usize> {
+        let t = cfg.n_frames(n);
+        match self {
+            Feature::Waveform => vec![n],
+            Feature::Fourier => vec![n / 2 + 1],
+            Feature::Spectrogram | Feature::PowerSpectrogram => vec![cfg.n_freq(), t],
+            Feature::Mel => vec![cfg.n_mels, t],
+            Feature::Mfcc => vec![cfg.n_mfcc, t],
+            Feature::ChromaStft => vec![cfg.n_chroma, t],
+            Feature::ChromaCqt | Feature::ChromaCens => vec![12, t],
+            Feature::Tonnetz => vec![6, t],
+            Feature::SpectralContrast => vec![cfg.contrast_n_bands + 1, t],
+            Feature::SpectralCentroid
+            | Feature::SpectralBandwidth
+            | Feature::SpectralRolloff
+            | Feature::ZeroCrossingRate
+            | Feature::Rms => vec![1, t],
+        }
+    }
+
+    /// Whether the feature is computed from the shared STFT.
+    fn needs_stft(self) -> bool {
+        matches!(
+            self,
+            Feature::Spectrogram
+                | Feature::PowerSpectrogram
+                | Feature::Mel
+                | Feature::Mfcc
+                | Feature::ChromaStft
+                | Feature::SpectralCentroid
+                | Feature::SpectralBandwidth
+                | Feature::SpectralRolloff
+                | Feature::SpectralContrast
+        )
+    }
+
+    /// Whether the feature is computed from the shared CQT.
+    fn needs_cqt(self) -> bool {
+        matches!(self, Feature::ChromaCqt | Feature::ChromaCens | Feature::Tonnetz)
+    }
+}
+
+impl std::fmt::Display for Feature {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Feature {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Feature> {
+        Feature::from_name(s)
+    }
+}
+
+/// Computed features, in the order they were asked for. Arrays are row-major f32 with
+/// librosa's shapes: `(n,)` for 1-D features, `(bins, frames)` for the rest.
+#[derive(Clone, Debug, Default)]
+pub struct FeatureSet {
+    /// The features and their values.
+    pub entries: Vec<(Feature, ArrayD<f32>)>,
+}
+
+impl FeatureSet {
+    /// The array of one feature, if it was computed.
+    pub fn get(&self, feature: Feature) -> Option<&ArrayD<f32>> {
+        self.entries.iter().find(|(f, _)| *f == feature).map(|(_, a)| a)
+    }
+
+    /// The array of a 2-D feature, if it was computed.
+    pub fn get2(&self, feature: Feature) -> Option<ndarray::ArrayView2<'_, f32>> {
+        self.get(feature).and_then(|a| a.view().into_dimensionality::<Ix2>().ok())
+    }
+
+    /// The array of a 1-D feature, if it was computed.
+    pub fn get1(&self, feature: Feature) -> Option<ndarray::ArrayView1<'_, f32>> {
+        self.get(feature).and_then(|a| a.view().into_dimensionality::<Ix1>().ok())
+    }
+}
+
+/// Computes `which` features of the mono signal `y` (at `cfg.sr`), sharing the STFT and the CQT.
+///
+/// An empty signal is an error; silence and signals shorter than `n_fft` give finite values.
+pub fn compute(y: &[f32], cfg: &FeatureConfig, which: &[Feature]) -> Result<FeatureSet> {
+    cfg.validate()?;
+    if y.is_empty() {
+        return Err(Error::NoAudio("the signal has no samples".into()));
+    }
+    if let Some(i) = y.iter().position(|v| !v.is_finite()) {
+        return Err(Error::invalid("y", format!("sample {i} is not finite")));
+    }
+
+    let wants_stft = which.iter().any(|f| f.needs_stft());
+    let wants_cqt = which.iter().any(|f| f.needs_cqt());
+
+    // One STFT serves every STFT-based feature and the CQT's tuning estimate.
+    let mag: Option<Array2<f32>> = (wants_stft || wants_cqt)
+        .then(|| dsp::stft::stft(y, cfg.n_fft, cfg.hop_length).mapv(|c| c.norm()));
+    let power: Option<Array2<f32>> = which
+        .iter()
+        .any(|f| matches!(f, Feature::PowerSpectrogram | Feature::Mel | Feature::Mfcc | Feature::ChromaStft))
+        .then(|| mag.as_ref().expect("stft computed").mapv(|m| m * m));
+    let mel_power: Option<Array2<f32>> = which
+        .iter()
+        .any(|f| matches!(f, Feature::Mel | Feature::Mfcc))
+        .then(|| mel::melspectrogram(power.as_ref().expect("power computed").view(), cfg));
+
+    // One CQT serves chroma_cqt, chroma_cens and tonnetz.
+    let cqt_mag: Option<Array2<f32>> = if wants_cqt {
+        let mag = mag.as_ref().expect("stft computed");
+        let tuning = dsp::tuning::estimate_tuning(mag.view(), cfg.sr, cfg.n_fft, cfg.cqt_bins_per_octave);
+        Some(dsp::cqt::cqt_magnitude(
+            y,
+            cfg.sr,
+            cfg.hop_length,
+            cfg.cqt_fmin,
+            cfg.cqt_n_octaves * cfg.cqt_bins_per_octave,
+            cfg.cqt_bins_per_octave,
+            tuning,
+        )?)
+    } else {
+        None
+    };
+    let chroma_cqt: Option<Array2<f32>> = which
+        .iter()
+        .any(|f| matches!(f, Feature::ChromaCqt | Feature::Tonnetz))
+        .then(|| tonal::chroma_cqt(cqt_mag.as_ref().expect("cqt computed").view(), cfg));
+    let centroid: Option<Array2<f32>> = which
+        .iter()
+        .any(|f| matches!(f, Feature::SpectralCentroid | Feature::SpectralBandwidth))
+        .then(|| spectral::spectral_centroid(mag.as_ref().expect("stft computed").view(), cfg));
+
+    let mut out = FeatureSet::default();
+    for &feature in which {
+        if out.get(feature).is_some() {
+            continue;
+        }
+        let mag = || mag.as_ref().expect("stft computed").view();
+        let value: ArrayD<f32> = match feature {
+            Feature::Waveform => Array1::from(y.to_vec()).into_dyn(),
+            Feature::Fourier => spectral::fourier(y).into_dyn(),
+            Feature::Spectrogram => dsp::convert::amplitude_to_db(mag(), cfg.top_db).into_dyn(),
+            Feature::PowerSpectrogram => power.clone().expect("power computed").into_dyn(),
+            Feature::Mel => dsp::convert::power_to_db(mel_power.as_ref().expect("mel computed").view(), cfg.top_db)
+                .into_dyn(),
+            Feature::Mfcc => mel::mfcc(mel_power.as_ref().expect("mel computed").view(), cfg).into_dyn(),
+            Feature::ChromaStft => chroma_stft::chroma_stft(power.as_ref().expect("power computed").view(), cfg)
+                .into_dyn(),
+            Feature::ChromaCqt => chroma_cqt.clone().expect("chroma computed").into_dyn(),
+            Feature::ChromaCens => tonal::chroma_cens(cqt_mag.as_ref().expect("cqt computed").view(), cfg).into_dyn(),
+            Feature::Tonnetz => tonal::tonnetz(chroma_cqt.as_ref().expect("chroma computed").view()).into_dyn(),
+            Feature::SpectralCentroid => centroid.clone().expect("centroid computed").into_dyn(),
+            Feature::SpectralBandwidth => {
+                spectral::spectral_bandwidth(mag(), centroid.as_ref().expect("centroid computed").view(), cfg)
+                    .into_dyn()
+            }
+            Feature::SpectralRolloff => spectral::spectral_rolloff(mag(), cfg).into_dyn(),
+            Feature::SpectralContrast => spectral::spectral_contrast(mag(), cfg).into_dyn(),
+            Feature::ZeroCrossingRate => spectral::zero_crossing_rate(y, cfg).into_dyn(),
+            Feature::Rms => spectral::rms(y, cfg).into_dyn(),
+        };
+        debug_assert_eq!(value.shape(), feature.shape(y.len(), cfg).as_slice(), "{feature}");
+        out.entries.push((feature, value));
+    }
+    Ok(out)
+}

@@ -1,0 +1,19 @@
+//! `genrescope-core`: decoding, resampling and audio features equal to librosa 0.11's,
+//! compiled natively and to `wasm32-unknown-unknown`.
+//!
+//! Layers follow librosa's: [`dsp`] holds the transforms and filter banks (`core` and
+//! `filters` in librosa), [`features`] the features built on them, [`audio`] decoding and
+//! resampling. [`FeatureConfig`] holds every parameter; [`features::compute`] computes any
+//! subset of [`Feature`]s with shared work.
+//!
+//! The crate uses no threads and no filesystem, so the browser runs the same code as the CLI.
+
+pub mod audio;
+pub mod config;
+pub mod dsp;
+pub mod error;
+pub mod features;
+
+pub use config::FeatureConfig;
+pub use error::{Error, Result};
+pub use features::{Feature, FeatureSet, compute};
