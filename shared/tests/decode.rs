@@ -1,0 +1,102 @@
+//! Bad bytes never panic: decoding returns a typed error that says what is wrong.
+
+use std::path::{Path, PathBuf};
+
+use genrescope_core::{Error, audio};
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/load").join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A small deterministic generator, so corruptions are reproducible.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+}
+
+#[test]
+fn empty_input_is_no_audio() {
+    let err = audio::decode(Vec::new(), Some("mp3")).unwrap_err();
+    assert!(matches!(err, Error::NoAudio(_)), "{err}");
+    assert!(err.to_string().contains("empty"), "{err}");
+}
+
+#[test]
+fn text_is_not_audio() {
+    let err = audio::decode(b"track_id,genre\n2,Hip-Hop\n".repeat(100), Some("mp3")).unwrap_err();
+    assert!(matches!(err, Error::Unsupported(_) | Error::NoAudio(_) | Error::Malformed(_)), "{err}");
+    assert!(!err.to_string().is_empty());
+}
+
+#[test]
+fn random_bytes_do_not_panic() {
+    let mut rng = Lcg(7);
+    for len in [1usize, 3, 10, 100, 417, 4096, 65_536] {
+        let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+        for hint in [Some("mp3"), Some("wav"), None] {
+            // Random bytes may contain sync words; what matters is an answer, not a panic.
+            if let Ok(d) = audio::decode(bytes.clone(), hint) {
+                assert!(d.samples.iter().all(|v| v.is_finite()));
+            }
+        }
+    }
+}
+
+#[test]
+fn truncated_mp3_keeps_what_was_decoded() {
+    let full = fixture("stereo_44100_cbr.mp3");
+    let whole = audio::decode(full.clone(), Some("mp3")).unwrap();
+    let half = audio::decode(full[..full.len() / 2].to_vec(), Some("mp3")).unwrap();
+    assert!(half.samples.len() < whole.samples.len() * 6 / 10, "{} vs {}", half.samples.len(), whole.samples.len());
+    assert!(half.samples.len() > whole.samples.len() * 4 / 10);
+    // The decoded half equals the start of the whole decode.
+    let n = half.samples.len() - 2304;
+    let max_diff = half.samples[..n].iter().zip(&whole.samples[..n]).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    assert!(max_diff < 1e-6, "max diff {max_diff}");
+}
+
+#[test]
+fn header_only_mp3_is_an_error() {
+    let full = fixture("stereo_44100_cbr.mp3");
+    for cut in [1usize, 4, 50, 200] {
+        let res = audio::decode(full[..cut].to_vec(), Some("mp3"));
+        assert!(res.is_err(), "cut at {cut} bytes decoded to {} samples", res.unwrap().samples.len());
+    }
+}
+
+#[test]
+fn corrupt_frames_are_skipped_or_reported_never_panic() {
+    let full = fixture("mono_48000_vbr.mp3");
+    let mut rng = Lcg(42);
+    for trial in 0..200 {
+        let mut bytes = full.clone();
+        let hits = 1 + (rng.next() % 64) as usize;
+        for _ in 0..hits {
+            let i = (rng.next() as usize) % bytes.len();
+            bytes[i] = rng.next() as u8;
+        }
+        match audio::decode(bytes, Some("mp3")) {
+            Ok(d) => assert!(d.samples.iter().all(|v| v.is_finite()), "trial {trial}"),
+            Err(e) => assert!(!e.to_string().is_empty()),
+        }
+    }
+}
+
+#[test]
+fn offset_past_the_end_is_a_clear_error() {
+    let err = audio::load(fixture("stereo_44100_cbr.mp3"), Some("mp3"), 22050, 60.0, Some(14.0)).unwrap_err();
+    assert!(err.to_string().contains("past the end"), "{err}");
+}
+
+#[test]
+fn bad_parameters_name_the_parameter() {
+    let bytes = fixture("stereo_44100_cbr.mp3");
+    let err = audio::load(bytes.clone(), Some("mp3"), 22050, -1.0, None).unwrap_err();
+    assert!(err.to_string().contains("offset"), "{err}");
+    let err = audio::load(bytes, Some("mp3"), 22050, 0.0, Some(0.0)).unwrap_err();
+    assert!(err.to_string().contains("duration"), "{err}");
+}
