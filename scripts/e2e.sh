@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The web chain, end to end: build the site with trunk, write the MP3 fixtures with LAME,
+# run the wasm-bindgen tests in headless Chromium and the Playwright specs against dist/.
+#
+#   scripts/e2e.sh
+#
+# Tools are installed first when missing (scripts/web-tools.sh). Both test suites run even
+# when the first fails; the exit code says whether everything passed. Screenshots land in
+# target/e2e-artifacts/.
+
+# shellcheck source=scripts/env.sh
+. "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+# shellcheck source=scripts/web-tools.sh
+. scripts/web-tools.sh
+
+step() { log "$*"; }
+elapsed() { printf '    (%s s)\n' "$(($(date +%s) - $1))"; }
+
+# trunk runs cargo --offline; settle Cargo.lock while the registry is reachable.
+cargo fetch --quiet
+
+step "trunk build → dist/"
+t=$(date +%s)
+trunk build
+elapsed "$t"
+wasm=$(ls dist/*.wasm)
+printf '    %s: %s bytes, %s gzipped\n' "$wasm" "$(wc -c <"$wasm")" "$(gzip -9c "$wasm" | wc -c)"
+
+step "fixtures (make-mp3) → target/e2e-fixtures/"
+cargo run --quiet -p genrescope-e2e --bin make-mp3 -- target/e2e-fixtures
+
+failed=()
+
+step "wasm-bindgen tests in headless Chromium"
+t=$(date +%s)
+if ! CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}" \
+  cargo test --target wasm32-unknown-unknown -p genrescope-web; then
+  failed+=("wasm-bindgen tests")
+fi
+elapsed "$t"
+
+step "Playwright specs (node --test)"
+t=$(date +%s)
+if ! (cd tests/e2e && node --test --test-reporter=spec --test-concurrency=1 specs/*.test.mjs); then
+  failed+=("Playwright specs")
+fi
+elapsed "$t"
+
+if [ ${#failed[@]} -gt 0 ]; then
+  printf '\ne2e: failed: %s\n' "${failed[*]}" >&2
+  exit 1
+fi
+printf '\ne2e: all passed\n'

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Every test: native (cargo test, release), the wasm-bindgen tests in headless Chromium and
+# the Playwright end-to-end specs against the built site. `.ci/run` runs exactly this.
+#
+#   scripts/test.sh
+#
+# Installs what it needs first, only when missing (scripts/web-tools.sh).
+
+# shellcheck source=scripts/env.sh
+. "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+
+status=0
+log "native tests (cargo test --release)"
+cargo test --release --workspace --exclude genrescope-web || status=1
+
+log "browser tests (scripts/e2e.sh)"
+bash scripts/e2e.sh || status=1
+
+if [ "$status" -ne 0 ]; then
+  echo "test.sh: some tests failed" >&2
+fi
+exit "$status"

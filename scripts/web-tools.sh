@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Installs what building and testing the web app needs, each piece only when missing or at
+# the wrong version (so it is cheap to run every time):
+#   - rustup target wasm32-unknown-unknown
+#   - trunk 0.21.14                      (cargo install, ~7 min the first time)
+#   - wasm-bindgen-cli at the wasm-bindgen version in Cargo.lock (cargo install, ~4 min)
+#   - wasm-opt from npm's binaryen@132, in the ignored folder .tools/binaryen
+#     (Debian's binaryen 108 writes modules that fail to load)
+#   - Debian chromium + chromium-driver  (apt-get)
+#   - tests/e2e/node_modules             (npm ci)
+# Nothing is downloaded from outside the package registries.
+#
+# Run it to install; source it (`. scripts/web-tools.sh`) to also get wasm-opt, trunk and
+# wasm-bindgen on PATH in your shell.
+
+_gs_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+_gs_bin="$_gs_root/.tools/binaryen/node_modules/.bin"
+
+(
+  set -euo pipefail
+  cd "$_gs_root"
+  export PATH="$_gs_bin:$HOME/.cargo/bin:$PATH"
+  say() { printf 'web-tools: %s\n' "$*" >&2; }
+
+  trunk_version=0.21.14
+  binaryen_version=132.0.0
+  wbg_version="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)"
+  if [ -z "$wbg_version" ]; then
+    say "no wasm-bindgen in Cargo.lock; run cargo fetch first"
+    exit 1
+  fi
+
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+
+  if [ "$(trunk --version 2>/dev/null)" != "trunk $trunk_version" ]; then
+    say "installing trunk $trunk_version"
+    cargo install "trunk@$trunk_version" --locked
+  fi
+
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wbg_version" ]; then
+    # Not --locked: the CLI's lockfile pins a webpki-roots the registry no longer has.
+    say "installing wasm-bindgen-cli $wbg_version"
+    cargo install "wasm-bindgen-cli@$wbg_version"
+  fi
+
+  if ! "$_gs_bin/wasm-opt" --version 2>/dev/null | grep -q "version ${binaryen_version%%.*}"; then
+    say "installing binaryen@$binaryen_version (npm) into .tools/binaryen"
+    mkdir -p .tools/binaryen
+    npm install --prefix .tools/binaryen --no-audit --no-fund "binaryen@$binaryen_version"
+  fi
+
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    say "installing Debian chromium and chromium-driver"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver
+  fi
+
+  if ! command -v node >/dev/null; then
+    say "node (>= 20) is needed for the Playwright specs"
+    exit 1
+  fi
+  lock=tests/e2e/package-lock.json
+  installed=tests/e2e/node_modules/.package-lock.json
+  if [ ! -f "$installed" ] || [ "$lock" -nt "$installed" ]; then
+    say "npm ci in tests/e2e"
+    (cd tests/e2e && npm ci --no-audit --no-fund)
+  fi
+) || {
+  printf 'web-tools: failed\n' >&2
+  return 1 2>/dev/null || exit 1
+}
+
+case ":$PATH:" in
+  *":$_gs_bin:"*) ;;
+  *) export PATH="$_gs_bin:$HOME/.cargo/bin:$PATH" ;;
+esac
+unset _gs_root _gs_bin

@@ -1,0 +1,155 @@
+//! Writes the browser tests' fixtures: a music-like MP3 encoded by LAME, a corrupt file and
+//! `fixtures.json` describing both, with the summary the page should show for the MP3 (one
+//! row per feature of the core's registry, with its shape).
+//!
+//! ```text
+//! make-mp3 <out-dir> [--seconds 16] [--seed 1] [--summary-seconds 14]
+//! ```
+
+use std::fs;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, ensure};
+use clap::Parser;
+use genrescope_core::{Feature, FeatureConfig};
+use genrescope_e2e::{mp3, synth};
+use serde::Serialize;
+
+/// Sample rate of the MP3 fixture, the most common one for MP3s.
+const SAMPLE_RATE: u32 = 44_100;
+/// Bytes of the corrupt fixture.
+const CORRUPT_BYTES: usize = 24 * 1024;
+
+#[derive(Parser)]
+#[command(about = "Write the MP3 and corrupt-file fixtures for the browser tests")]
+struct Args {
+    /// Folder to write `fixture.mp3`, `corrupt.mp3` and `fixtures.json` into.
+    out_dir: PathBuf,
+    /// Length of the MP3 in seconds. The default is longer than the 14 s the page computes
+    /// features on, so the tests see both the whole duration and the cut.
+    #[arg(long, default_value_t = 16.0)]
+    seconds: f32,
+    /// Seed of the noise in the drums and of the corrupt file's bytes.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Seconds from the start the page computes features on (the web crate's
+    /// `SUMMARY_SECONDS`), for the expected shapes.
+    #[arg(long, default_value_t = 14.0)]
+    summary_seconds: f64,
+}
+
+/// What the tests know about each fixture.
+#[derive(Serialize)]
+struct Manifest {
+    mp3: Mp3Fixture,
+    corrupt: CorruptFixture,
+    summary: Summary,
+}
+
+/// The page's expected feature summary of the MP3.
+#[derive(Serialize)]
+struct Summary {
+    seconds: f64,
+    sample_rate: u32,
+    features: Vec<ExpectedFeature>,
+}
+
+#[derive(Serialize)]
+struct ExpectedFeature {
+    name: &'static str,
+    shape: Vec<usize>,
+}
+
+#[derive(Serialize)]
+struct Mp3Fixture {
+    path: PathBuf,
+    bytes: usize,
+    seconds: f64,
+    samples_per_channel: usize,
+    sample_rate: u32,
+    channels: usize,
+    encoder: String,
+}
+
+#[derive(Serialize)]
+struct CorruptFixture {
+    path: PathBuf,
+    bytes: usize,
+}
+
+fn main() -> ExitCode {
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("make-mp3: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> Result<()> {
+    fs::create_dir_all(&args.out_dir)
+        .with_context(|| format!("creating {}", args.out_dir.display()))?;
+    let out_dir = fs::canonicalize(&args.out_dir)?;
+
+    let audio = synth::music(args.seconds, SAMPLE_RATE, args.seed);
+    let encoded = mp3::encode(&audio)?;
+    let info = mp3::lame_info(&encoded).context("LAME wrote no Info tag")?;
+    ensure!(
+        info.gapless_samples() == audio.left.len() as u64,
+        "the Info tag describes {} samples, not {} ({info:?})",
+        info.gapless_samples(),
+        audio.left.len()
+    );
+    let mp3_path = out_dir.join("fixture.mp3");
+    fs::write(&mp3_path, &encoded).with_context(|| format!("writing {}", mp3_path.display()))?;
+
+    // Random bytes: no decoder should mistake them for audio.
+    let garbage = synth::SplitMix64::new(args.seed ^ 0xC0FF_EE00).bytes(CORRUPT_BYTES);
+    let corrupt_path = out_dir.join("corrupt.mp3");
+    fs::write(&corrupt_path, &garbage)
+        .with_context(|| format!("writing {}", corrupt_path.display()))?;
+
+    let n = audio.left.len();
+    let cfg = FeatureConfig::default();
+    let seconds = n as f64 / f64::from(SAMPLE_RATE);
+    // librosa.load(duration=d) keeps int(d * native_sr) samples (at most the whole track)
+    // and resampling gives ceil(that * sr / native_sr).
+    let native = ((args.summary_seconds * f64::from(SAMPLE_RATE)) as usize).min(n);
+    let summary_samples = (native as u64 * u64::from(cfg.sr)).div_ceil(u64::from(SAMPLE_RATE));
+    let manifest = Manifest {
+        mp3: Mp3Fixture {
+            path: mp3_path,
+            bytes: encoded.len(),
+            seconds,
+            samples_per_channel: n,
+            sample_rate: SAMPLE_RATE,
+            channels: 2,
+            encoder: format!("LAME {}", mp3lame_encoder::mp3lame_version()),
+        },
+        corrupt: CorruptFixture {
+            path: corrupt_path,
+            bytes: garbage.len(),
+        },
+        summary: Summary {
+            seconds: args.summary_seconds,
+            sample_rate: cfg.sr,
+            features: Feature::ALL
+                .iter()
+                .map(|f| ExpectedFeature {
+                    name: f.name(),
+                    shape: f.shape(summary_samples as usize, &cfg),
+                })
+                .collect(),
+        },
+    };
+    let manifest_path = out_dir.join("fixtures.json");
+    fs::write(
+        &manifest_path,
+        serde_json::to_string_pretty(&manifest)? + "\n",
+    )
+    .with_context(|| format!("writing {}", manifest_path.display()))?;
+    println!("{}", manifest_path.display());
+    Ok(())
+}

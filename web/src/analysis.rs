@@ -1,0 +1,230 @@
+//! What the page computes from a file, in plain Rust (no DOM): the track's duration and a
+//! per-feature summary. Kept apart from the components so it can be tested on its own and
+//! later moved into a Web Worker unchanged.
+
+use genrescope_core::{Feature, FeatureConfig, FeatureSet};
+use ndarray::ArrayD;
+
+use crate::error::AppError;
+
+/// Seconds from the start of the track that the features are computed on.
+pub const SUMMARY_SECONDS: f64 = 14.0;
+
+/// What decoding the whole file tells about it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrackInfo {
+    /// Length of the whole track in seconds.
+    pub duration_s: f64,
+    /// The file's own sample rate in Hz.
+    pub sample_rate: u32,
+    /// The file's number of channels.
+    pub channels: usize,
+    /// Damaged packets the decoder skipped.
+    pub skipped_packets: usize,
+    /// Whether the file ends in the middle of a packet.
+    pub truncated: bool,
+}
+
+/// Decodes the whole file to learn its duration, sample rate and channels.
+///
+/// `name` is the file's name, for messages; its extension is passed to the decoder as a hint.
+pub fn inspect(bytes: Vec<u8>, name: &str) -> Result<TrackInfo, AppError> {
+    let decoded = genrescope_core::audio::decode(bytes, extension(name).as_deref())
+        .map_err(|e| AppError::decode(name, e))?;
+    if decoded.sample_rate == 0 {
+        return Err(AppError::NoAudio {
+            file: name.to_string(),
+            reason: "the stream has no sample rate".into(),
+        });
+    }
+    if decoded.samples.is_empty() {
+        return Err(AppError::NoAudio {
+            file: name.to_string(),
+            reason: "no samples decoded".into(),
+        });
+    }
+    Ok(TrackInfo {
+        duration_s: decoded.duration(),
+        sample_rate: decoded.sample_rate,
+        channels: decoded.channels,
+        skipped_packets: decoded.bad_packets,
+        truncated: decoded.truncated,
+    })
+}
+
+/// Loads the first [`SUMMARY_SECONDS`] of the file as `librosa.load` would (mono, at the
+/// default config's rate), computes every feature and summarises each.
+pub fn summarize_file(bytes: Vec<u8>, name: &str) -> Result<Vec<FeatureStats>, AppError> {
+    let cfg = FeatureConfig::default();
+    let y = genrescope_core::audio::load(
+        bytes,
+        extension(name).as_deref(),
+        cfg.sr,
+        0.0,
+        Some(SUMMARY_SECONDS),
+    )
+    .map_err(|e| AppError::decode(name, e))?;
+    if y.is_empty() {
+        return Err(AppError::NoAudio {
+            file: name.to_string(),
+            reason: "no samples in the first seconds".into(),
+        });
+    }
+    let set = genrescope_core::compute(&y, &cfg, Feature::ALL)
+        .map_err(|e| AppError::features(name, e))?;
+    Ok(summarize(&set))
+}
+
+/// One summary row per computed feature, in the set's order.
+pub fn summarize(set: &FeatureSet) -> Vec<FeatureStats> {
+    set.entries
+        .iter()
+        .map(|(feature, values)| FeatureStats::of(feature.name(), values))
+        .collect()
+}
+
+/// Shape and value range of one feature.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FeatureStats {
+    /// The feature's name, as [`Feature::name`] gives it.
+    pub name: &'static str,
+    /// The array's shape, librosa's order.
+    pub shape: Vec<usize>,
+    /// Smallest value; NaN when the array is empty or holds a NaN.
+    pub min: f64,
+    /// Mean of all values; NaN when the array is empty or holds a NaN.
+    pub mean: f64,
+    /// Largest value; NaN when the array is empty or holds a NaN.
+    pub max: f64,
+}
+
+impl FeatureStats {
+    /// Summarises `values` (accumulated in f64). NaN anywhere makes every statistic NaN, so
+    /// a broken feature cannot hide behind a plausible minimum.
+    pub fn of(name: &'static str, values: &ArrayD<f32>) -> Self {
+        let mut min = f64::INFINITY;
+        let mut max = f64::NEG_INFINITY;
+        let mut sum = 0.0f64;
+        let mut nan = values.is_empty();
+        for &v in values {
+            let v = f64::from(v);
+            if v.is_nan() {
+                nan = true;
+                break;
+            }
+            min = min.min(v);
+            max = max.max(v);
+            sum += v;
+        }
+        let (min, mean, max) = if nan {
+            (f64::NAN, f64::NAN, f64::NAN)
+        } else {
+            (min, sum / values.len() as f64, max)
+        };
+        FeatureStats {
+            name,
+            shape: values.shape().to_vec(),
+            min,
+            mean,
+            max,
+        }
+    }
+
+    /// The shape as `20 × 603`.
+    pub fn shape_text(&self) -> String {
+        self.shape
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(" × ")
+    }
+}
+
+/// The lowercase extension of a file name (`"Song.MP3"` → `"mp3"`), the decoder's hint.
+pub fn extension(name: &str) -> Option<String> {
+    let (stem, ext) = name.rsplit_once('.')?;
+    (!stem.is_empty() && !ext.is_empty()).then(|| ext.to_ascii_lowercase())
+}
+
+/// A number for the summary table: four significant digits, scientific notation outside
+/// `[1e-3, 1e5)`, `NaN`/`∞` spelled out.
+pub fn format_number(v: f64) -> String {
+    if v.is_nan() {
+        return "NaN".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 {
+            "∞".into()
+        } else {
+            "−∞".into()
+        };
+    }
+    if v == 0.0 {
+        return "0".into();
+    }
+    let magnitude = v.abs();
+    if !(1e-3..1e5).contains(&magnitude) {
+        return format!("{v:.3e}");
+    }
+    let decimals = (3 - magnitude.log10().floor() as i32).max(0) as usize;
+    format!("{v:.decimals$}")
+}
+
+/// A duration as `m:ss.ss` (`16.0` → `0:16.00`).
+pub fn format_duration(seconds: f64) -> String {
+    let minutes = (seconds / 60.0).floor();
+    let rest = seconds - minutes * 60.0;
+    format!("{minutes:.0}:{rest:05.2}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{ArrayD, IxDyn};
+
+    #[test]
+    fn stats_of_a_known_array() {
+        let a =
+            ArrayD::from_shape_vec(IxDyn(&[2, 3]), vec![1.0, -2.0, 3.0, 4.0, 0.5, 5.5]).unwrap();
+        let s = FeatureStats::of("mfcc", &a);
+        assert_eq!(s.shape, vec![2, 3]);
+        assert_eq!(s.shape_text(), "2 × 3");
+        assert_eq!((s.min, s.max), (-2.0, 5.5));
+        assert!((s.mean - 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn nan_poisons_every_statistic() {
+        let a = ArrayD::from_shape_vec(IxDyn(&[3]), vec![1.0, f32::NAN, 3.0]).unwrap();
+        let s = FeatureStats::of("rms", &a);
+        assert!(s.min.is_nan() && s.mean.is_nan() && s.max.is_nan());
+        let empty = ArrayD::<f32>::zeros(IxDyn(&[0]));
+        assert!(FeatureStats::of("rms", &empty).mean.is_nan());
+    }
+
+    #[test]
+    fn numbers_keep_four_significant_digits() {
+        assert_eq!(format_number(0.0), "0");
+        assert_eq!(format_number(1.0), "1.000");
+        assert_eq!(format_number(-80.0), "-80.00");
+        assert_eq!(format_number(0.012346), "0.01235");
+        assert_eq!(format_number(12345.0), "12345");
+        assert_eq!(format_number(123456.0), "1.235e5");
+        assert_eq!(format_number(1.5e-5), "1.500e-5");
+        assert_eq!(format_number(f64::NAN), "NaN");
+    }
+
+    #[test]
+    fn durations_read_as_minutes_and_seconds() {
+        assert_eq!(format_duration(16.0), "0:16.00");
+        assert_eq!(format_duration(185.25), "3:05.25");
+    }
+
+    #[test]
+    fn extensions_are_lowercase_hints() {
+        assert_eq!(extension("Song.MP3").as_deref(), Some("mp3"));
+        assert_eq!(extension("a.b.flac").as_deref(), Some("flac"));
+        assert_eq!(extension("noext"), None);
+        assert_eq!(extension(".hidden"), None);
+    }
+}

@@ -1,0 +1,33 @@
+use leptos::prelude::*;
+
+use crate::state::Session;
+
+/// `#status`: one sentence on where the analysis stands; `data-state` holds the phase,
+/// `data-run` the number of the run it belongs to.
+#[component]
+pub fn StatusLine() -> impl IntoView {
+    let session = Session::expect();
+    view! {
+        <p
+            id="status"
+            role="status"
+            aria-live="polite"
+            data-state=move || session.phase.get().key()
+            data-run=move || session.run.get().to_string()
+            class:busy=move || session.phase.get().is_busy()
+        >
+            {move || session.status_text()}
+        </p>
+    }
+}
+
+/// `#error`: the message of the last failure, hidden while there is none.
+#[component]
+pub fn ErrorMessage() -> impl IntoView {
+    let session = Session::expect();
+    view! {
+        <p id="error" role="alert" hidden=move || session.error.with(Option::is_none)>
+            {move || session.error.get().map(|e| e.to_string())}
+        </p>
+    }
+}
