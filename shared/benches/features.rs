@@ -1,0 +1,57 @@
+//! All features of a 14 s signal at one thread (the core has no threads).
+//!
+//! `GENRESCOPE_BENCH_SIGNAL=signal.npy` benchmarks that float32 22,050 Hz signal, which is how
+//! `tools/bench/features.sh` runs this side by side with librosa; otherwise a synthetic 14 s
+//! signal is used. Run: `cargo bench -p genrescope-core --bench features`.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use genrescope_core::{Feature, FeatureConfig, compute, dsp::resample::resample};
+use ndarray::Array1;
+
+fn signal() -> Vec<f32> {
+    if let Ok(path) = std::env::var("GENRESCOPE_BENCH_SIGNAL") {
+        let a: Array1<f32> = ndarray_npy::read_npy(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        return a.to_vec();
+    }
+    // Chords over a bass line with noise bursts: every feature has something to do.
+    let sr = 22_050.0f32;
+    let mut state = 12345u32;
+    (0..14 * 22_050)
+        .map(|i| {
+            let t = i as f32 / sr;
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let noise = (state >> 8) as f32 / (1u32 << 24) as f32 - 0.5;
+            let chord = [220.0f32, 277.18, 329.63, 440.0].iter().map(|f| (std::f32::consts::TAU * f * t).sin()).sum::<f32>();
+            let bass = (std::f32::consts::TAU * 55.0 * t).sin() * if (t * 2.0).fract() < 0.5 { 1.0 } else { 0.2 };
+            0.1 * chord + 0.3 * bass + 0.05 * noise * if (t * 4.0).fract() < 0.1 { 4.0 } else { 1.0 }
+        })
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let y = signal();
+    let cfg = FeatureConfig::default();
+    c.bench_function("all_features_14s", |b| b.iter(|| compute(black_box(&y), &cfg, Feature::ALL).unwrap()));
+    c.bench_function("stft_features_14s", |b| {
+        let which: Vec<Feature> = Feature::ALL
+            .iter()
+            .copied()
+            .filter(|f| !matches!(f, Feature::ChromaCqt | Feature::ChromaCens | Feature::Tonnetz))
+            .collect();
+        b.iter(|| compute(black_box(&y), &cfg, &which).unwrap())
+    });
+    c.bench_function("cqt_features_14s", |b| {
+        b.iter(|| compute(black_box(&y), &cfg, &[Feature::ChromaCqt, Feature::ChromaCens, Feature::Tonnetz]).unwrap())
+    });
+    let y44: Vec<f32> = (0..14 * 44_100).map(|i| (i as f32 * 0.031).sin() * 0.5).collect();
+    c.bench_function("resample_44100_to_22050_14s", |b| b.iter(|| resample(black_box(&y44), 44_100, 22_050).unwrap()));
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(5));
+    targets = bench
+}
+criterion_main!(benches);
