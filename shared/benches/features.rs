@@ -23,9 +23,15 @@ fn signal() -> Vec<f32> {
             let t = i as f32 / sr;
             state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
             let noise = (state >> 8) as f32 / (1u32 << 24) as f32 - 0.5;
-            let chord = [220.0f32, 277.18, 329.63, 440.0].iter().map(|f| (std::f32::consts::TAU * f * t).sin()).sum::<f32>();
-            let bass = (std::f32::consts::TAU * 55.0 * t).sin() * if (t * 2.0).fract() < 0.5 { 1.0 } else { 0.2 };
-            0.1 * chord + 0.3 * bass + 0.05 * noise * if (t * 4.0).fract() < 0.1 { 4.0 } else { 1.0 }
+            let chord = [220.0f32, 277.18, 329.63, 440.0]
+                .iter()
+                .map(|f| (std::f32::consts::TAU * f * t).sin())
+                .sum::<f32>();
+            let bass = (std::f32::consts::TAU * 55.0 * t).sin()
+                * if (t * 2.0).fract() < 0.5 { 1.0 } else { 0.2 };
+            0.1 * chord
+                + 0.3 * bass
+                + 0.05 * noise * if (t * 4.0).fract() < 0.1 { 4.0 } else { 1.0 }
         })
         .collect()
 }
@@ -33,20 +39,38 @@ fn signal() -> Vec<f32> {
 fn bench(c: &mut Criterion) {
     let y = signal();
     let cfg = FeatureConfig::default();
-    c.bench_function("all_features_14s", |b| b.iter(|| compute(black_box(&y), &cfg, Feature::ALL).unwrap()));
+    c.bench_function("all_features_14s", |b| {
+        b.iter(|| compute(black_box(&y), &cfg, Feature::ALL).unwrap())
+    });
     c.bench_function("stft_features_14s", |b| {
         let which: Vec<Feature> = Feature::ALL
             .iter()
             .copied()
-            .filter(|f| !matches!(f, Feature::ChromaCqt | Feature::ChromaCens | Feature::Tonnetz))
+            .filter(|f| {
+                !matches!(
+                    f,
+                    Feature::ChromaCqt | Feature::ChromaCens | Feature::Tonnetz
+                )
+            })
             .collect();
         b.iter(|| compute(black_box(&y), &cfg, &which).unwrap())
     });
     c.bench_function("cqt_features_14s", |b| {
-        b.iter(|| compute(black_box(&y), &cfg, &[Feature::ChromaCqt, Feature::ChromaCens, Feature::Tonnetz]).unwrap())
+        b.iter(|| {
+            compute(
+                black_box(&y),
+                &cfg,
+                &[Feature::ChromaCqt, Feature::ChromaCens, Feature::Tonnetz],
+            )
+            .unwrap()
+        })
     });
-    let y44: Vec<f32> = (0..14 * 44_100).map(|i| (i as f32 * 0.031).sin() * 0.5).collect();
-    c.bench_function("resample_44100_to_22050_14s", |b| b.iter(|| resample(black_box(&y44), 44_100, 22_050).unwrap()));
+    let y44: Vec<f32> = (0..14 * 44_100)
+        .map(|i| (i as f32 * 0.031).sin() * 0.5)
+        .collect();
+    c.bench_function("resample_44100_to_22050_14s", |b| {
+        b.iter(|| resample(black_box(&y44), 44_100, 22_050).unwrap())
+    });
 }
 
 criterion_group! {

@@ -77,13 +77,22 @@ impl FeatureConfig {
     /// Checks every parameter, naming the first bad one and its value.
     pub fn validate(&self) -> Result<()> {
         if self.sr < 1000 {
-            return Err(Error::invalid("sr", format!("{} Hz is below 1000 Hz", self.sr)));
+            return Err(Error::invalid(
+                "sr",
+                format!("{} Hz is below 1000 Hz", self.sr),
+            ));
         }
         if self.n_fft < 16 || !self.n_fft.is_power_of_two() {
-            return Err(Error::invalid("n_fft", format!("{} is not a power of two >= 16", self.n_fft)));
+            return Err(Error::invalid(
+                "n_fft",
+                format!("{} is not a power of two >= 16", self.n_fft),
+            ));
         }
         if self.hop_length == 0 || self.hop_length > self.n_fft {
-            return Err(Error::invalid("hop_length", format!("{} is not in 1..=n_fft", self.hop_length)));
+            return Err(Error::invalid(
+                "hop_length",
+                format!("{} is not in 1..=n_fft", self.hop_length),
+            ));
         }
         if self.n_mels == 0 {
             return Err(Error::invalid("n_mels", "0 bands"));
@@ -93,11 +102,17 @@ impl FeatureConfig {
         if !(self.mel_fmin >= 0.0 && self.mel_fmin < fmax && fmax <= nyquist) {
             return Err(Error::invalid(
                 "fmax",
-                format!("mel range {}..{} Hz is not inside 0..{} Hz", self.mel_fmin, fmax, nyquist),
+                format!(
+                    "mel range {}..{} Hz is not inside 0..{} Hz",
+                    self.mel_fmin, fmax, nyquist
+                ),
             ));
         }
         if self.n_mfcc == 0 || self.n_mfcc > self.n_mels {
-            return Err(Error::invalid("n_mfcc", format!("{} is not in 1..=n_mels", self.n_mfcc)));
+            return Err(Error::invalid(
+                "n_mfcc",
+                format!("{} is not in 1..=n_mels", self.n_mfcc),
+            ));
         }
         if self.n_chroma == 0 {
             return Err(Error::invalid("n_chroma", "0 bins"));
@@ -112,21 +127,36 @@ impl FeatureConfig {
             return Err(Error::invalid("n_octaves", "0 octaves"));
         }
         if !(self.cqt_fmin > 0.0) {
-            return Err(Error::invalid("fmin", format!("{} Hz is not positive", self.cqt_fmin)));
+            return Err(Error::invalid(
+                "fmin",
+                format!("{} Hz is not positive", self.cqt_fmin),
+            ));
         }
         if !(self.top_db > 0.0) {
-            return Err(Error::invalid("top_db", format!("{} dB is not positive", self.top_db)));
+            return Err(Error::invalid(
+                "top_db",
+                format!("{} dB is not positive", self.top_db),
+            ));
         }
         if !(self.roll_percent > 0.0 && self.roll_percent < 1.0) {
-            return Err(Error::invalid("roll_percent", format!("{} is not in (0, 1)", self.roll_percent)));
+            return Err(Error::invalid(
+                "roll_percent",
+                format!("{} is not in (0, 1)", self.roll_percent),
+            ));
         }
         if !(self.contrast_quantile > 0.0 && self.contrast_quantile < 1.0) {
-            return Err(Error::invalid("quantile", format!("{} is not in (0, 1)", self.contrast_quantile)));
+            return Err(Error::invalid(
+                "quantile",
+                format!("{} is not in (0, 1)", self.contrast_quantile),
+            ));
         }
         if self.contrast_n_bands == 0 || !(self.contrast_fmin > 0.0) {
             return Err(Error::invalid(
                 "n_bands",
-                format!("{} bands from {} Hz", self.contrast_n_bands, self.contrast_fmin),
+                format!(
+                    "{} bands from {} Hz",
+                    self.contrast_n_bands, self.contrast_fmin
+                ),
             ));
         }
         Ok(())

@@ -36,7 +36,10 @@ pub enum Error {
 impl Error {
     /// Builds an [`Error::InvalidParameter`].
     pub fn invalid(name: &'static str, reason: impl fmt::Display) -> Self {
-        Error::InvalidParameter { name, reason: reason.to_string() }
+        Error::InvalidParameter {
+            name,
+            reason: reason.to_string(),
+        }
     }
 }
 

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use genrescope_core::{Error, audio};
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/load").join(name);
+    let path: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/reference/load")
+        .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -13,7 +15,10 @@ fn fixture(name: &str) -> Vec<u8> {
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
 }
@@ -28,7 +33,13 @@ fn empty_input_is_no_audio() {
 #[test]
 fn text_is_not_audio() {
     let err = audio::decode(b"track_id,genre\n2,Hip-Hop\n".repeat(100), Some("mp3")).unwrap_err();
-    assert!(matches!(err, Error::Unsupported(_) | Error::NoAudio(_) | Error::Malformed(_)), "{err}");
+    assert!(
+        matches!(
+            err,
+            Error::Unsupported(_) | Error::NoAudio(_) | Error::Malformed(_)
+        ),
+        "{err}"
+    );
     assert!(!err.to_string().is_empty());
 }
 
@@ -51,11 +62,20 @@ fn truncated_mp3_keeps_what_was_decoded() {
     let full = fixture("stereo_44100_cbr.mp3");
     let whole = audio::decode(full.clone(), Some("mp3")).unwrap();
     let half = audio::decode(full[..full.len() / 2].to_vec(), Some("mp3")).unwrap();
-    assert!(half.samples.len() < whole.samples.len() * 6 / 10, "{} vs {}", half.samples.len(), whole.samples.len());
+    assert!(
+        half.samples.len() < whole.samples.len() * 6 / 10,
+        "{} vs {}",
+        half.samples.len(),
+        whole.samples.len()
+    );
     assert!(half.samples.len() > whole.samples.len() * 4 / 10);
     // The decoded half equals the start of the whole decode.
     let n = half.samples.len() - 2304;
-    let max_diff = half.samples[..n].iter().zip(&whole.samples[..n]).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    let max_diff = half.samples[..n]
+        .iter()
+        .zip(&whole.samples[..n])
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
     assert!(max_diff < 1e-6, "max diff {max_diff}");
 }
 
@@ -64,7 +84,11 @@ fn header_only_mp3_is_an_error() {
     let full = fixture("stereo_44100_cbr.mp3");
     for cut in [1usize, 4, 50, 200] {
         let res = audio::decode(full[..cut].to_vec(), Some("mp3"));
-        assert!(res.is_err(), "cut at {cut} bytes decoded to {} samples", res.unwrap().samples.len());
+        assert!(
+            res.is_err(),
+            "cut at {cut} bytes decoded to {} samples",
+            res.unwrap().samples.len()
+        );
     }
 }
 
@@ -88,7 +112,14 @@ fn corrupt_frames_are_skipped_or_reported_never_panic() {
 
 #[test]
 fn offset_past_the_end_is_a_clear_error() {
-    let err = audio::load(fixture("stereo_44100_cbr.mp3"), Some("mp3"), 22050, 60.0, Some(14.0)).unwrap_err();
+    let err = audio::load(
+        fixture("stereo_44100_cbr.mp3"),
+        Some("mp3"),
+        22050,
+        60.0,
+        Some(14.0),
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("past the end"), "{err}");
 }
 

@@ -15,7 +15,9 @@ use ndarray::ArrayD;
 use ndarray_npy::read_npy;
 
 fn reference_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("reference")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("reference")
 }
 
 fn load_f32(path: &Path) -> ArrayD<f32> {
@@ -28,7 +30,11 @@ fn norm(a: impl Iterator<Item = f64>) -> f64 {
 
 /// `||got - want|| / ||want||`; when `want` is all zeros, `||got||` itself.
 fn rel(got: &ArrayD<f32>, want: &ArrayD<f32>) -> f64 {
-    let diff = norm(got.iter().zip(want.iter()).map(|(&a, &b)| f64::from(a) - f64::from(b)));
+    let diff = norm(
+        got.iter()
+            .zip(want.iter())
+            .map(|(&a, &b)| f64::from(a) - f64::from(b)),
+    );
     let scale = norm(want.iter().map(|&b| f64::from(b)));
     if scale == 0.0 { diff } else { diff / scale }
 }
@@ -40,12 +46,18 @@ fn db_err(got: &ArrayD<f32>, want: &ArrayD<f32>) -> f64 {
         .iter()
         .zip(want.iter())
         .filter(|&(_, &b)| b > max - 60.0)
-        .fold((0.0, 0usize), |(s, n), (&a, &b)| (s + f64::from((a - b).abs()), n + 1));
+        .fold((0.0, 0usize), |(s, n), (&a, &b)| {
+            (s + f64::from((a - b).abs()), n + 1)
+        });
     sum / n.max(1) as f64
 }
 
 fn mean_abs(got: &ArrayD<f32>, want: &ArrayD<f32>) -> f64 {
-    got.iter().zip(want.iter()).map(|(&a, &b)| f64::from((a - b).abs())).sum::<f64>() / want.len().max(1) as f64
+    got.iter()
+        .zip(want.iter())
+        .map(|(&a, &b)| f64::from((a - b).abs()))
+        .sum::<f64>()
+        / want.len().max(1) as f64
 }
 
 /// The metric and the limit of each feature.
@@ -75,16 +87,26 @@ fn check_signal(name: &str) {
     for &feature in Feature::ALL {
         let path = dir.join(format!("{}.npy", feature.name()));
         let got = set.get(feature).expect("computed");
-        assert!(got.iter().all(|v| v.is_finite()), "{name}/{feature}: non-finite values");
+        assert!(
+            got.iter().all(|v| v.is_finite()),
+            "{name}/{feature}: non-finite values"
+        );
         if !path.exists() {
             // librosa refused this input (see manifest.json); ours must still be finite.
             continue;
         }
         let want = load_f32(&path);
-        assert_eq!(got.shape(), want.shape(), "{name}/{feature}: shape differs from librosa's");
+        assert_eq!(
+            got.shape(),
+            want.shape(),
+            "{name}/{feature}: shape differs from librosa's"
+        );
         let (metric, f, limit) = contract(feature);
         let err = f(got, &want);
-        eprintln!("{name:12} {:18} {metric:8} {err:.3e} (limit {limit:.0e})", feature.name());
+        eprintln!(
+            "{name:12} {:18} {metric:8} {err:.3e} (limit {limit:.0e})",
+            feature.name()
+        );
         if !(err <= limit) {
             failures.push(format!("{feature}: {metric} {err:.3e} > {limit:.0e}"));
         }
@@ -119,16 +141,30 @@ fn signal_shorter_than_n_fft_matches_librosa() {
 
 fn snr_db(got: &[f32], want: &[f32]) -> f64 {
     let signal: f64 = want.iter().map(|&v| f64::from(v).powi(2)).sum();
-    let noise: f64 = got.iter().zip(want).map(|(&a, &b)| (f64::from(a) - f64::from(b)).powi(2)).sum();
+    let noise: f64 = got
+        .iter()
+        .zip(want)
+        .map(|(&a, &b)| (f64::from(a) - f64::from(b)).powi(2))
+        .sum();
     10.0 * (signal / noise.max(1e-300)).log10()
 }
 
 fn check_resample(orig: u32, target: u32) {
     let dir = reference_dir().join("resample");
-    let input: Vec<f32> = load_f32(&dir.join(format!("{orig}_{target}_in.npy"))).iter().copied().collect();
-    let want: Vec<f32> = load_f32(&dir.join(format!("{orig}_{target}_out.npy"))).iter().copied().collect();
+    let input: Vec<f32> = load_f32(&dir.join(format!("{orig}_{target}_in.npy")))
+        .iter()
+        .copied()
+        .collect();
+    let want: Vec<f32> = load_f32(&dir.join(format!("{orig}_{target}_out.npy")))
+        .iter()
+        .copied()
+        .collect();
     let got = resample(&input, orig, target).expect("resample");
-    assert_eq!(got.len(), want.len(), "{orig}->{target}: length differs from soxr's");
+    assert_eq!(
+        got.len(),
+        want.len(),
+        "{orig}->{target}: length differs from soxr's"
+    );
     let snr = snr_db(&got, &want);
     eprintln!("resample {orig}->{target}: SNR {snr:.1} dB against soxr_hq");
     assert!(snr >= 40.0, "{orig}->{target}: SNR {snr:.1} dB < 40 dB");
@@ -157,14 +193,30 @@ fn resample_halving_as_in_the_cqt_matches_soxr_hq() {
 fn check_load(name: &str) {
     let dir = reference_dir().join("load");
     let meta: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{name}.json"))).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{name}.json"))).unwrap())
+            .unwrap();
     let bytes = std::fs::read(dir.join(format!("{name}.mp3"))).unwrap();
-    let want: Vec<f32> = load_f32(&dir.join(format!("{name}.npy"))).iter().copied().collect();
+    let want: Vec<f32> = load_f32(&dir.join(format!("{name}.npy")))
+        .iter()
+        .copied()
+        .collect();
 
     let native = audio::decode(bytes.clone(), Some("mp3")).expect("decode");
-    assert_eq!(u64::from(native.sample_rate), meta["native_sr"].as_u64().unwrap(), "{name}: sample rate");
-    assert_eq!(native.samples.len() as u64, meta["native_frames"].as_u64().unwrap(), "{name}: native frames");
-    assert_eq!(native.channels as u64, meta["channels"].as_u64().unwrap(), "{name}: channels");
+    assert_eq!(
+        u64::from(native.sample_rate),
+        meta["native_sr"].as_u64().unwrap(),
+        "{name}: sample rate"
+    );
+    assert_eq!(
+        native.samples.len() as u64,
+        meta["native_frames"].as_u64().unwrap(),
+        "{name}: native frames"
+    );
+    assert_eq!(
+        native.channels as u64,
+        meta["channels"].as_u64().unwrap(),
+        "{name}: channels"
+    );
 
     let got = audio::load(
         bytes,
@@ -174,7 +226,11 @@ fn check_load(name: &str) {
         meta["duration"].as_f64(),
     )
     .expect("load");
-    assert_eq!(got.len(), want.len(), "{name}: length differs from librosa.load's");
+    assert_eq!(
+        got.len(),
+        want.len(),
+        "{name}: length differs from librosa.load's"
+    );
     let snr = snr_db(&got, &want);
     eprintln!("load {name}: SNR {snr:.1} dB against librosa.load");
     assert!(snr >= 40.0, "{name}: SNR {snr:.1} dB < 40 dB");

@@ -48,7 +48,13 @@ pub fn decode(bytes: Vec<u8>, hint: Option<&str>) -> Result<Decoded> {
 /// `librosa.load(path, sr=sr, mono=True, offset=offset, duration=duration)` on the file in
 /// `bytes`: decode, keep `[offset, offset + duration)` seconds (counted in the file's own
 /// frames, as libsndfile seeks), average the channels, resample to `sr`.
-pub fn load(bytes: Vec<u8>, hint: Option<&str>, sr: u32, offset: f64, duration: Option<f64>) -> Result<Vec<f32>> {
+pub fn load(
+    bytes: Vec<u8>,
+    hint: Option<&str>,
+    sr: u32,
+    offset: f64,
+    duration: Option<f64>,
+) -> Result<Vec<f32>> {
     Ok(load_decoded(bytes, hint, sr, offset, duration)?.samples)
 }
 
@@ -65,11 +71,17 @@ pub fn load_decoded(
         return Err(Error::invalid("sr", "0 Hz"));
     }
     if !(offset.is_finite() && offset >= 0.0) {
-        return Err(Error::invalid("offset", format!("{offset} s is not a time >= 0")));
+        return Err(Error::invalid(
+            "offset",
+            format!("{offset} s is not a time >= 0"),
+        ));
     }
     if let Some(d) = duration {
         if !(d.is_finite() && d > 0.0) {
-            return Err(Error::invalid("duration", format!("{d} s is not a positive time")));
+            return Err(Error::invalid(
+                "duration",
+                format!("{d} s is not a positive time"),
+            ));
         }
     }
     // Decoding stops once the window is complete; the rate is known only after probing, so
@@ -88,7 +100,11 @@ pub fn load_decoded(
         None => decoded.samples.len(),
     };
     let window = &decoded.samples[start..end];
-    decoded.samples = if native == sr { window.to_vec() } else { resample(window, native, sr)? };
+    decoded.samples = if native == sr {
+        window.to_vec()
+    } else {
+        resample(window, native, sr)?
+    };
     decoded.sample_rate = sr;
     Ok(decoded)
 }
@@ -104,21 +120,33 @@ fn sym_error(context: &str, e: SymError) -> Error {
 }
 
 /// Decodes to mono; with `window = Some((offset, duration))` stops once the window is complete.
-fn decode_frames(bytes: Vec<u8>, hint: Option<&str>, window: Option<(f64, Option<f64>)>) -> Result<Decoded> {
+fn decode_frames(
+    bytes: Vec<u8>,
+    hint: Option<&str>,
+    window: Option<(f64, Option<f64>)>,
+) -> Result<Decoded> {
     if bytes.is_empty() {
         return Err(Error::NoAudio("the file is empty (0 bytes)".into()));
     }
-    let mss = MediaSourceStream::new(Box::new(Cursor::new(bytes)), MediaSourceStreamOptions::default());
+    let mss = MediaSourceStream::new(
+        Box::new(Cursor::new(bytes)),
+        MediaSourceStreamOptions::default(),
+    );
     let mut probe_hint = Hint::new();
     if let Some(ext) = hint {
         probe_hint.with_extension(ext);
     }
     let mut format = symphonia::default::get_probe()
-        .probe(&probe_hint, mss, FormatOptions::default(), MetadataOptions::default())
+        .probe(
+            &probe_hint,
+            mss,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        )
         .map_err(|e| match e {
-            SymError::Unsupported(_) | SymError::IoError(_) => {
-                Error::Unsupported("not a recognised audio file (MP3, FLAC, OGG/Vorbis or WAV)".into())
-            }
+            SymError::Unsupported(_) | SymError::IoError(_) => Error::Unsupported(
+                "not a recognised audio file (MP3, FLAC, OGG/Vorbis or WAV)".into(),
+            ),
             other => sym_error("probing the file", other),
         })?;
     let track = format
@@ -179,7 +207,9 @@ fn decode_frames(bytes: Vec<u8>, hint: Option<&str>, window: Option<(f64, Option
         let n_ch = buf.spec().channels().count().max(1);
         match rate {
             Some(r) if r != spec_rate && !samples.is_empty() => {
-                return Err(Error::Malformed(format!("the sample rate changes from {r} Hz to {spec_rate} Hz")));
+                return Err(Error::Malformed(format!(
+                    "the sample rate changes from {r} Hz to {spec_rate} Hz"
+                )));
             }
             _ => rate = Some(spec_rate),
         }
@@ -189,7 +219,11 @@ fn decode_frames(bytes: Vec<u8>, hint: Option<&str>, window: Option<(f64, Option
             samples.extend_from_slice(&interleaved);
         } else {
             let scale = 1.0 / n_ch as f32;
-            samples.extend(interleaved.chunks_exact(n_ch).map(|f| f.iter().sum::<f32>() * scale));
+            samples.extend(
+                interleaved
+                    .chunks_exact(n_ch)
+                    .map(|f| f.iter().sum::<f32>() * scale),
+            );
         }
         if let Some((offset, duration)) = window {
             let limit = *limit.get_or_insert_with(|| match duration {
@@ -205,10 +239,14 @@ fn decode_frames(bytes: Vec<u8>, hint: Option<&str>, window: Option<(f64, Option
         }
     }
 
-    let sample_rate = rate.filter(|&r| r > 0).ok_or_else(|| Error::Malformed("the sample rate is unknown".into()))?;
+    let sample_rate = rate
+        .filter(|&r| r > 0)
+        .ok_or_else(|| Error::Malformed("the sample rate is unknown".into()))?;
     if good_packets == 0 {
         return Err(if bad_packets > 0 {
-            Error::Malformed(format!("none of the {bad_packets} audio packets could be decoded"))
+            Error::Malformed(format!(
+                "none of the {bad_packets} audio packets could be decoded"
+            ))
         } else {
             Error::NoAudio("the stream holds no audio packets".into())
         });
@@ -217,7 +255,15 @@ fn decode_frames(bytes: Vec<u8>, hint: Option<&str>, window: Option<(f64, Option
         return Err(Error::NoAudio("the stream decoded to 0 samples".into()));
     }
     if let Some(i) = samples.iter().position(|v| !v.is_finite()) {
-        return Err(Error::Malformed(format!("decoded sample {i} is not finite")));
+        return Err(Error::Malformed(format!(
+            "decoded sample {i} is not finite"
+        )));
     }
-    Ok(Decoded { samples, sample_rate, channels, bad_packets, truncated })
+    Ok(Decoded {
+        samples,
+        sample_rate,
+        channels,
+        bad_packets,
+        truncated,
+    })
 }

@@ -128,7 +128,11 @@ impl Feature {
 
     /// All names, comma-separated (for messages).
     pub fn names_joined() -> String {
-        Feature::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
+        Feature::ALL
+            .iter()
+            .map(|f| f.name())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// The shape this feature has for a signal of `n` samples under `cfg`, as librosa gives it.
@@ -172,7 +176,10 @@ impl Feature {
 
     /// Whether the feature is computed from the shared CQT.
     fn needs_cqt(self) -> bool {
-        matches!(self, Feature::ChromaCqt | Feature::ChromaCens | Feature::Tonnetz)
+        matches!(
+            self,
+            Feature::ChromaCqt | Feature::ChromaCens | Feature::Tonnetz
+        )
     }
 }
 
@@ -200,19 +207,27 @@ pub struct FeatureSet {
 impl FeatureSet {
     /// The array of one feature, if it was computed.
     pub fn get(&self, feature: Feature) -> Option<&ArrayD<f32>> {
-        self.entries.iter().find(|(f, _)| *f == feature).map(|(_, a)| a)
+        self.entries
+            .iter()
+            .find(|(f, _)| *f == feature)
+            .map(|(_, a)| a)
     }
 
     /// The array of a 2-D feature, if it was computed.
     pub fn get2(&self, feature: Feature) -> Option<ndarray::ArrayView2<'_, f32>> {
-        self.get(feature).and_then(|a| a.view().into_dimensionality::<Ix2>().ok())
+        self.get(feature)
+            .and_then(|a| a.view().into_dimensionality::<Ix2>().ok())
     }
 
     /// The array of a 1-D feature, if it was computed.
     pub fn get1(&self, feature: Feature) -> Option<ndarray::ArrayView1<'_, f32>> {
-        self.get(feature).and_then(|a| a.view().into_dimensionality::<Ix1>().ok())
+        self.get(feature)
+            .and_then(|a| a.view().into_dimensionality::<Ix1>().ok())
     }
 }
+
+/// `librosa.estimate_tuning`'s default FFT size, which `chroma_cqt` always uses.
+const TUNING_N_FFT: usize = 2048;
 
 /// Computes `which` features of the mono signal `y` (at `cfg.sr`), sharing the STFT and the CQT.
 ///
@@ -230,11 +245,16 @@ pub fn compute(y: &[f32], cfg: &FeatureConfig, which: &[Feature]) -> Result<Feat
     let wants_cqt = which.iter().any(|f| f.needs_cqt());
 
     // One STFT serves every STFT-based feature and the CQT's tuning estimate.
-    let mag: Option<Array2<f32>> = (wants_stft || wants_cqt)
-        .then(|| dsp::stft::stft(y, cfg.n_fft, cfg.hop_length).mapv(|c| c.norm()));
+    let mag: Option<Array2<f32>> =
+        (wants_stft || wants_cqt).then(|| dsp::stft::stft_magnitude(y, cfg.n_fft, cfg.hop_length));
     let power: Option<Array2<f32>> = which
         .iter()
-        .any(|f| matches!(f, Feature::PowerSpectrogram | Feature::Mel | Feature::Mfcc | Feature::ChromaStft))
+        .any(|f| {
+            matches!(
+                f,
+                Feature::PowerSpectrogram | Feature::Mel | Feature::Mfcc | Feature::ChromaStft
+            )
+        })
         .then(|| mag.as_ref().expect("stft computed").mapv(|m| m * m));
     let mel_power: Option<Array2<f32>> = which
         .iter()
@@ -243,8 +263,21 @@ pub fn compute(y: &[f32], cfg: &FeatureConfig, which: &[Feature]) -> Result<Feat
 
     // One CQT serves chroma_cqt, chroma_cens and tonnetz.
     let cqt_mag: Option<Array2<f32>> = if wants_cqt {
-        let mag = mag.as_ref().expect("stft computed");
-        let tuning = dsp::tuning::estimate_tuning(mag.view(), cfg.sr, cfg.n_fft, cfg.cqt_bins_per_octave);
+        // librosa's chroma_cqt estimates tuning from piptrack's own STFT (n_fft 2048, hop 512),
+        // whatever the configured STFT is; share ours only when it is that one.
+        let own;
+        let tuning_mag = if cfg.n_fft == TUNING_N_FFT && cfg.hop_length == TUNING_N_FFT / 4 {
+            mag.as_ref().expect("stft computed")
+        } else {
+            own = dsp::stft::stft_magnitude(y, TUNING_N_FFT, TUNING_N_FFT / 4);
+            &own
+        };
+        let tuning = dsp::tuning::estimate_tuning(
+            tuning_mag.view(),
+            cfg.sr,
+            TUNING_N_FFT,
+            cfg.cqt_bins_per_octave,
+        );
         Some(dsp::cqt::cqt_magnitude(
             y,
             cfg.sr,
@@ -277,19 +310,32 @@ pub fn compute(y: &[f32], cfg: &FeatureConfig, which: &[Feature]) -> Result<Feat
             Feature::Fourier => spectral::fourier(y).into_dyn(),
             Feature::Spectrogram => dsp::convert::amplitude_to_db(mag(), cfg.top_db).into_dyn(),
             Feature::PowerSpectrogram => power.clone().expect("power computed").into_dyn(),
-            Feature::Mel => dsp::convert::power_to_db(mel_power.as_ref().expect("mel computed").view(), cfg.top_db)
-                .into_dyn(),
-            Feature::Mfcc => mel::mfcc(mel_power.as_ref().expect("mel computed").view(), cfg).into_dyn(),
-            Feature::ChromaStft => chroma_stft::chroma_stft(power.as_ref().expect("power computed").view(), cfg)
-                .into_dyn(),
-            Feature::ChromaCqt => chroma_cqt.clone().expect("chroma computed").into_dyn(),
-            Feature::ChromaCens => tonal::chroma_cens(cqt_mag.as_ref().expect("cqt computed").view(), cfg).into_dyn(),
-            Feature::Tonnetz => tonal::tonnetz(chroma_cqt.as_ref().expect("chroma computed").view()).into_dyn(),
-            Feature::SpectralCentroid => centroid.clone().expect("centroid computed").into_dyn(),
-            Feature::SpectralBandwidth => {
-                spectral::spectral_bandwidth(mag(), centroid.as_ref().expect("centroid computed").view(), cfg)
+            Feature::Mel => dsp::convert::power_to_db(
+                mel_power.as_ref().expect("mel computed").view(),
+                cfg.top_db,
+            )
+            .into_dyn(),
+            Feature::Mfcc => {
+                mel::mfcc(mel_power.as_ref().expect("mel computed").view(), cfg).into_dyn()
+            }
+            Feature::ChromaStft => {
+                chroma_stft::chroma_stft(power.as_ref().expect("power computed").view(), cfg)
                     .into_dyn()
             }
+            Feature::ChromaCqt => chroma_cqt.clone().expect("chroma computed").into_dyn(),
+            Feature::ChromaCens => {
+                tonal::chroma_cens(cqt_mag.as_ref().expect("cqt computed").view(), cfg).into_dyn()
+            }
+            Feature::Tonnetz => {
+                tonal::tonnetz(chroma_cqt.as_ref().expect("chroma computed").view()).into_dyn()
+            }
+            Feature::SpectralCentroid => centroid.clone().expect("centroid computed").into_dyn(),
+            Feature::SpectralBandwidth => spectral::spectral_bandwidth(
+                mag(),
+                centroid.as_ref().expect("centroid computed").view(),
+                cfg,
+            )
+            .into_dyn(),
             Feature::SpectralRolloff => spectral::spectral_rolloff(mag(), cfg).into_dyn(),
             Feature::SpectralContrast => spectral::spectral_contrast(mag(), cfg).into_dyn(),
             Feature::ZeroCrossingRate => spectral::zero_crossing_rate(y, cfg).into_dyn(),
@@ -298,7 +344,8 @@ pub fn compute(y: &[f32], cfg: &FeatureConfig, which: &[Feature]) -> Result<Feat
         // Above 22,050 Hz librosa's CQT (early downsampling) can hold one frame more than the
         // STFT, and ours follows it; everywhere else the registry's shape is exact.
         debug_assert!(
-            feature.needs_cqt() && cfg.sr > 22_050 || value.shape() == feature.shape(y.len(), cfg).as_slice(),
+            feature.needs_cqt() && cfg.sr > 22_050
+                || value.shape() == feature.shape(y.len(), cfg).as_slice(),
             "{feature}: shape {:?}",
             value.shape()
         );
