@@ -27,7 +27,10 @@ pub fn load_signal(path: &Path, signal: &SignalArgs) -> Result<Vec<f32>> {
 
 pub fn run(args: &FeaturesArgs) -> Result<ExitCode> {
     let which = Feature::parse_list(&args.features).context("flag --features")?;
-    let cfg = FeatureConfig { sr: args.signal.sr, ..FeatureConfig::default() };
+    let cfg = FeatureConfig {
+        sr: args.signal.sr,
+        ..FeatureConfig::default()
+    };
     cfg.validate().context("flag --sr")?;
 
     let started = Instant::now();
@@ -41,7 +44,8 @@ pub fn run(args: &FeaturesArgs) -> Result<ExitCode> {
         .with_context(|| format!("{}: computing features", args.input.display()))?;
     let computed_s = started.elapsed().as_secs_f64();
 
-    fs::create_dir_all(&args.output).with_context(|| format!("cannot create {}", args.output.display()))?;
+    fs::create_dir_all(&args.output)
+        .with_context(|| format!("cannot create {}", args.output.display()))?;
     let mut files = Vec::new();
     for (feature, array) in &set.entries {
         let path = args.output.join(format!("{}.npy", feature.name()));
