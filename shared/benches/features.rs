@@ -10,6 +10,11 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use genrescope_core::{Feature, FeatureConfig, compute, dsp::resample::resample};
 use ndarray::Array1;
 
+// The allocator the `genrescope` binary uses (see trainer/src/main.rs): glibc's malloc hands
+// large arrays back to the kernel on every free, so each track would pay for fresh pages.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn signal() -> Vec<f32> {
     if let Ok(path) = std::env::var("GENRESCOPE_BENCH_SIGNAL") {
         let a: Array1<f32> = ndarray_npy::read_npy(&path).unwrap_or_else(|e| panic!("{path}: {e}"));

@@ -299,48 +299,76 @@ pub fn compute(y: &[f32], cfg: &FeatureConfig, which: &[Feature]) -> Result<Feat
         .any(|f| matches!(f, Feature::SpectralCentroid | Feature::SpectralBandwidth))
         .then(|| spectral::spectral_centroid(mag.as_ref().expect("stft computed").view(), cfg));
 
-    let mut out = FeatureSet::default();
+    let mut unique: Vec<Feature> = Vec::with_capacity(which.len());
     for &feature in which {
-        if out.get(feature).is_some() {
-            continue;
+        if !unique.contains(&feature) {
+            unique.push(feature);
         }
-        let mag = || mag.as_ref().expect("stft computed").view();
-        let value: ArrayD<f32> = match feature {
-            Feature::Waveform => Array1::from(y.to_vec()).into_dyn(),
-            Feature::Fourier => spectral::fourier(y).into_dyn(),
-            Feature::Spectrogram => dsp::convert::amplitude_to_db(mag(), cfg.top_db).into_dyn(),
-            Feature::PowerSpectrogram => power.clone().expect("power computed").into_dyn(),
-            Feature::Mel => dsp::convert::power_to_db(
-                mel_power.as_ref().expect("mel computed").view(),
-                cfg.top_db,
-            )
-            .into_dyn(),
+    }
+    let mag = || mag.as_ref().expect("stft computed").view();
+    // First every feature that reads the shared intermediates…
+    let mut values: Vec<Option<ArrayD<f32>>> = unique
+        .iter()
+        .map(|&feature| match feature {
+            Feature::PowerSpectrogram | Feature::ChromaCqt | Feature::SpectralCentroid => None,
+            Feature::Waveform => Some(Array1::from(y.to_vec()).into_dyn()),
+            Feature::Fourier => Some(spectral::fourier(y).into_dyn()),
+            Feature::Spectrogram => {
+                Some(dsp::convert::amplitude_to_db(mag(), cfg.top_db).into_dyn())
+            }
+            Feature::Mel => Some(
+                dsp::convert::power_to_db(
+                    mel_power.as_ref().expect("mel computed").view(),
+                    cfg.top_db,
+                )
+                .into_dyn(),
+            ),
             Feature::Mfcc => {
-                mel::mfcc(mel_power.as_ref().expect("mel computed").view(), cfg).into_dyn()
+                Some(mel::mfcc(mel_power.as_ref().expect("mel computed").view(), cfg).into_dyn())
             }
-            Feature::ChromaStft => {
+            Feature::ChromaStft => Some(
                 chroma_stft::chroma_stft(power.as_ref().expect("power computed").view(), cfg)
-                    .into_dyn()
-            }
-            Feature::ChromaCqt => chroma_cqt.clone().expect("chroma computed").into_dyn(),
-            Feature::ChromaCens => {
-                tonal::chroma_cens(cqt_mag.as_ref().expect("cqt computed").view(), cfg).into_dyn()
-            }
-            Feature::Tonnetz => {
-                tonal::tonnetz(chroma_cqt.as_ref().expect("chroma computed").view()).into_dyn()
-            }
-            Feature::SpectralCentroid => centroid.clone().expect("centroid computed").into_dyn(),
-            Feature::SpectralBandwidth => spectral::spectral_bandwidth(
-                mag(),
-                centroid.as_ref().expect("centroid computed").view(),
-                cfg,
-            )
-            .into_dyn(),
-            Feature::SpectralRolloff => spectral::spectral_rolloff(mag(), cfg).into_dyn(),
-            Feature::SpectralContrast => spectral::spectral_contrast(mag(), cfg).into_dyn(),
-            Feature::ZeroCrossingRate => spectral::zero_crossing_rate(y, cfg).into_dyn(),
-            Feature::Rms => spectral::rms(y, cfg).into_dyn(),
-        };
+                    .into_dyn(),
+            ),
+            Feature::ChromaCens => Some(
+                tonal::chroma_cens(cqt_mag.as_ref().expect("cqt computed").view(), cfg).into_dyn(),
+            ),
+            Feature::Tonnetz => Some(
+                tonal::tonnetz(chroma_cqt.as_ref().expect("chroma computed").view()).into_dyn(),
+            ),
+            Feature::SpectralBandwidth => Some(
+                spectral::spectral_bandwidth(
+                    mag(),
+                    centroid.as_ref().expect("centroid computed").view(),
+                    cfg,
+                )
+                .into_dyn(),
+            ),
+            Feature::SpectralRolloff => Some(spectral::spectral_rolloff(mag(), cfg).into_dyn()),
+            Feature::SpectralContrast => Some(spectral::spectral_contrast(mag(), cfg).into_dyn()),
+            Feature::ZeroCrossingRate => Some(spectral::zero_crossing_rate(y, cfg).into_dyn()),
+            Feature::Rms => Some(spectral::rms(y, cfg).into_dyn()),
+        })
+        .collect();
+    // …then the intermediates that are features themselves move in, uncopied.
+    let (mut power, mut chroma_cqt, mut centroid) = (power, chroma_cqt, centroid);
+    for (feature, value) in unique.iter().zip(values.iter_mut()) {
+        if value.is_none() {
+            let moved = match feature {
+                Feature::PowerSpectrogram => power.take(),
+                Feature::ChromaCqt => chroma_cqt.take(),
+                Feature::SpectralCentroid => centroid.take(),
+                _ => None,
+            };
+            *value = Some(moved.expect("intermediate computed").into_dyn());
+        }
+    }
+
+    let mut out = FeatureSet {
+        entries: Vec::with_capacity(unique.len()),
+    };
+    for (feature, value) in unique.into_iter().zip(values) {
+        let value = value.expect("every feature computed");
         // Above 22,050 Hz librosa's CQT (early downsampling) can hold one frame more than the
         // STFT, and ours follows it; everywhere else the registry's shape is exact.
         debug_assert!(
