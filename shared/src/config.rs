@@ -117,7 +117,7 @@ impl FeatureConfig {
         if self.n_chroma == 0 {
             return Err(Error::invalid("n_chroma", "0 bins"));
         }
-        if self.cqt_bins_per_octave == 0 || self.cqt_bins_per_octave % 12 != 0 {
+        if self.cqt_bins_per_octave == 0 || !self.cqt_bins_per_octave.is_multiple_of(12) {
             return Err(Error::invalid(
                 "bins_per_octave",
                 format!("{} is not a multiple of 12", self.cqt_bins_per_octave),

@@ -60,8 +60,11 @@ fn mean_abs(got: &ArrayD<f32>, want: &ArrayD<f32>) -> f64 {
         / want.len().max(1) as f64
 }
 
+/// An error metric: got, want → error.
+type Metric = fn(&ArrayD<f32>, &ArrayD<f32>) -> f64;
+
 /// The metric and the limit of each feature.
-fn contract(feature: Feature) -> (&'static str, fn(&ArrayD<f32>, &ArrayD<f32>) -> f64, f64) {
+fn contract(feature: Feature) -> (&'static str, Metric, f64) {
     match feature {
         Feature::Waveform | Feature::Fourier | Feature::PowerSpectrogram => ("rel", rel, 1e-4),
         Feature::Mfcc

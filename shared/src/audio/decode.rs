@@ -76,13 +76,11 @@ pub fn load_decoded(
             format!("{offset} s is not a time >= 0"),
         ));
     }
-    if let Some(d) = duration {
-        if !(d.is_finite() && d > 0.0) {
-            return Err(Error::invalid(
-                "duration",
-                format!("{d} s is not a positive time"),
-            ));
-        }
+    if let Some(d) = duration.filter(|d| !(d.is_finite() && *d > 0.0)) {
+        return Err(Error::invalid(
+            "duration",
+            format!("{d} s is not a positive time"),
+        ));
     }
     // Decoding stops once the window is complete; the rate is known only after probing, so
     // the limit is given in seconds and turned into frames inside.

@@ -14,10 +14,11 @@ use crate::output::{write_json, write_npy};
 
 /// Reads and decodes `path` to the mono signal `librosa.load(path, sr, offset, duration)` gives.
 pub fn load_signal(path: &Path, signal: &SignalArgs) -> Result<Vec<f32>> {
-    if let Some(len) = signal.signal_length {
-        if !(len.is_finite() && len > 0.0) {
-            bail!("flag --signal-length must be a positive number of seconds, not {len}");
-        }
+    if let Some(len) = signal
+        .signal_length
+        .filter(|l| !(l.is_finite() && *l > 0.0))
+    {
+        bail!("flag --signal-length must be a positive number of seconds, not {len}");
     }
     let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let hint = path.extension().and_then(|e| e.to_str());
