@@ -10,6 +10,9 @@
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 status=0
+log "formatting (cargo fmt --check)"
+cargo fmt --all --check || status=1
+
 log "native tests (cargo test --release)"
 cargo test --release --workspace --exclude genrescope-web || status=1
 

@@ -131,6 +131,7 @@ pub fn cqt_magnitude(
     let mut out = Array2::<f32>::zeros((n_bins, n_frames));
     let mut my_sr = sr_ds;
     let mut previous: Option<Arc<OctaveBasis>> = None;
+    let mut planner = FftPlanner::<f32>::new();
     for i in 0..n_octaves {
         let hi = n_bins - n_filters * i;
         let lo = n_bins.saturating_sub(n_filters * (i + 1));
@@ -145,11 +146,18 @@ pub fn cqt_magnitude(
             .iter()
             .map(|&l| (oct_scale / l.sqrt()) as f32)
             .collect();
-        basis.response(&my_y, hops[i], n_frames, &scales, |row, t0, v| {
-            out.row_mut(lo + row)
-                .slice_mut(ndarray::s![t0..t0 + v.len()])
-                .assign(&ndarray::ArrayView1::from(v));
-        });
+        basis.response(
+            &my_y,
+            hops[i],
+            n_frames,
+            &scales,
+            &mut planner,
+            |row, t0, v| {
+                out.row_mut(lo + row)
+                    .slice_mut(ndarray::s![t0..t0 + v.len()])
+                    .assign(&ndarray::ArrayView1::from(v));
+            },
+        );
         previous = Some(basis);
         if i + 1 < n_octaves && hops[i] % 2 == 0 {
             my_y = Cow::Owned(resample_scaled(&my_y, 2, 1)?);
@@ -230,6 +238,11 @@ struct OctaveBasis {
 
 /// Frames processed together, so that the basis products run along contiguous frames.
 const BLOCK: usize = 64;
+/// Distance between the bins of a block: padded so that the bins of a frame do not fall
+/// into the same cache sets.
+const STRIDE: usize = BLOCK + 8;
+/// Frames unpacked together before their bins are spread over the block.
+const TILE: usize = 8;
 
 /// Exact inputs of a basis.
 #[derive(PartialEq)]
@@ -400,43 +413,62 @@ impl OctaveBasis {
         hop: usize,
         n_frames: usize,
         scales: &[f32],
+        planner: &mut FftPlanner<f32>,
         mut put: impl FnMut(usize, usize, &[f32]),
     ) {
         let n_fft = self.n_fft;
         let half = n_fft / 2;
-        let mut planner = FftPlanner::<f32>::new();
         let fft = planner.plan_fft_forward(half);
-        let mut z = vec![Complex32::default(); half];
+        // One element more than the FFT: z[half] = z[0], so that bin k of the real FFT reads
+        // Z[k] and Z[half - k] for every k in 0..=half.
+        let mut z = vec![Complex32::default(); half + 1];
         let mut scratch = vec![Complex32::default(); fft.get_inplace_scratch_len()];
-        let width = self.k_max - self.k_min + 1;
-        // For bin k: Z[k mod half], Z[(half - k) mod half] and e^{-2πik/n_fft}.
-        let unpack: Vec<(usize, usize, Complex32)> = (self.k_min..=self.k_max)
+        let (k_min, k_max) = (self.k_min, self.k_max);
+        let width = k_max - k_min + 1;
+        // e^{-2πik/n_fft} for the bins the basis uses.
+        let (w_re, w_im): (Vec<f32>, Vec<f32>) = (k_min..=k_max)
             .map(|k| {
                 let a = -2.0 * std::f64::consts::PI * k as f64 / n_fft as f64;
-                (
-                    k % half,
-                    (half - k % half) % half,
-                    Complex32::new(a.cos() as f32, a.sin() as f32),
-                )
+                (a.cos() as f32, a.sin() as f32)
             })
-            .collect();
-        let mut xre = vec![0.0f32; width * BLOCK];
-        let mut xim = vec![0.0f32; width * BLOCK];
+            .unzip();
+        // Unpacked spectra of up to TILE frames, frame-major, before they go bin-major.
+        let mut fre = vec![0.0f32; TILE * width];
+        let mut fim = vec![0.0f32; TILE * width];
+        let mut xre = vec![0.0f32; width * STRIDE];
+        let mut xim = vec![0.0f32; width * STRIDE];
         let mut acc_re = [0.0f32; BLOCK];
         let mut acc_im = [0.0f32; BLOCK];
         let mut mag = [0.0f32; BLOCK];
         let offset = half as isize;
+        // With even frame starts, every frame is a run of the signal's sample pairs (zero
+        // padded on both sides), copied as is.
+        let pairs: Option<Vec<Complex32>> =
+            (hop.is_multiple_of(2) && half.is_multiple_of(2)).then(|| {
+                let n_pairs = ((n_frames - 1) * hop + n_fft) / 2;
+                let mut pairs = vec![Complex32::default(); n_pairs.max(half / 2)];
+                let body = &mut pairs[half / 2..];
+                let chunks = y.chunks_exact(2);
+                let rest = chunks.remainder();
+                let n_full = chunks.len().min(body.len());
+                for (c, p) in body.iter_mut().zip(chunks) {
+                    *c = Complex32::new(p[0], p[1]);
+                }
+                if let (Some(&last), Some(c)) = (rest.first(), body.get_mut(n_full)) {
+                    *c = Complex32::new(last, 0.0);
+                }
+                pairs
+            });
         for t0 in (0..n_frames).step_by(BLOCK) {
             let nb = BLOCK.min(n_frames - t0);
             for f in 0..nb {
-                // Frame samples y[start .. start + n_fft], zero outside, packed as pairs.
-                let start = ((t0 + f) * hop) as isize - offset;
-                if start >= 0 && start as usize + n_fft <= y.len() {
-                    let frame = &y[start as usize..start as usize + n_fft];
-                    for (c, p) in z.iter_mut().zip(frame.chunks_exact(2)) {
-                        *c = Complex32::new(p[0], p[1]);
-                    }
+                let t = t0 + f;
+                if let Some(pairs) = &pairs {
+                    let p = t * hop / 2;
+                    z[..half].copy_from_slice(&pairs[p..p + half]);
                 } else {
+                    // Frame samples y[start .. start + n_fft], zero outside, packed as pairs.
+                    let start = (t * hop) as isize - offset;
                     let at = |i: isize| {
                         if i >= 0 && (i as usize) < y.len() {
                             y[i as usize]
@@ -444,19 +476,45 @@ impl OctaveBasis {
                             0.0
                         }
                     };
-                    for (n, c) in z.iter_mut().enumerate() {
+                    for (n, c) in z[..half].iter_mut().enumerate() {
                         let i = start + 2 * n as isize;
                         *c = Complex32::new(at(i), at(i + 1));
                     }
                 }
-                fft.process_with_scratch(&mut z, &mut scratch);
-                for (j, &(a, b, w)) in unpack.iter().enumerate() {
-                    let (zk, zc) = (z[a], z[b].conj());
-                    let even = (zk + zc) * 0.5;
-                    let d = (zk - zc) * 0.5;
-                    let x = even + w * Complex32::new(d.im, -d.re);
-                    xre[j * BLOCK + f] = x.re;
-                    xim[j * BLOCK + f] = x.im;
+                fft.process_with_scratch(&mut z[..half], &mut scratch);
+                z[half] = z[0];
+                // X[k] = (Z[k] + Z*[half-k]) / 2 + w_k (-i) (Z[k] - Z*[half-k]) / 2, over
+                // contiguous bins.
+                let q = f % TILE;
+                let zk = &z[k_min..=k_max];
+                let zb = &z[half - k_max..=half - k_min];
+                for ((((xr, xi), &a), &b), (&wr, &wi)) in fre[q * width..(q + 1) * width]
+                    .iter_mut()
+                    .zip(&mut fim[q * width..(q + 1) * width])
+                    .zip(zk)
+                    .zip(zb.iter().rev())
+                    .zip(w_re.iter().zip(&w_im))
+                {
+                    let even_re = (a.re + b.re) * 0.5;
+                    let even_im = (a.im - b.im) * 0.5;
+                    let d_re = (a.re - b.re) * 0.5;
+                    let d_im = (a.im + b.im) * 0.5;
+                    *xr = even_re + (wr * d_im - wi * -d_re);
+                    *xi = even_im + (wr * -d_re + wi * d_im);
+                }
+                // A full tile (or the block's last frames) goes bin-major.
+                if q == TILE - 1 || f == nb - 1 {
+                    let f0 = f - q;
+                    for j in 0..width {
+                        let (dr, di) = (
+                            &mut xre[j * STRIDE + f0..j * STRIDE + f + 1],
+                            &mut xim[j * STRIDE + f0..j * STRIDE + f + 1],
+                        );
+                        for (qq, (dr, di)) in dr.iter_mut().zip(di.iter_mut()).enumerate() {
+                            *dr = fre[qq * width + j];
+                            *di = fim[qq * width + j];
+                        }
+                    }
                 }
             }
             for r in 0..self.row_start.len() - 1 {
@@ -464,7 +522,7 @@ impl OctaveBasis {
                 acc_im.fill(0.0);
                 for i in self.row_start[r]..self.row_start[r + 1] {
                     let (br, bi) = (self.vals[i].re, self.vals[i].im);
-                    let k = self.bins[i] * BLOCK;
+                    let k = self.bins[i] * STRIDE;
                     let (xr, xi) = (&xre[k..k + BLOCK], &xim[k..k + BLOCK]);
                     for f in 0..BLOCK {
                         acc_re[f] += br * xr[f] - bi * xi[f];
