@@ -13,6 +13,9 @@ status=0
 log "formatting (cargo fmt --check)"
 cargo fmt --all --check || status=1
 
+log "the core without its decode feature (cargo check)"
+cargo check --release -p genrescope-core --no-default-features || status=1
+
 log "native tests (cargo test --release)"
 cargo test --release --workspace --exclude genrescope-web || status=1
 

@@ -6,7 +6,10 @@
 //! resampling. [`FeatureConfig`] holds every parameter; [`features::compute`] computes any
 //! subset of [`Feature`]s with shared work.
 //!
-//! The crate uses no threads and no filesystem, so the browser runs the same code as the CLI.
+//! The crate uses no threads and no filesystem, so the browser runs the same code as the CLI:
+//! callers read files and hand over bytes. Cargo features: `decode` (default) adds symphonia
+//! decoding; without it the crate is the DSP and features alone. The crate needs `std`:
+//! rustfft and realfft, its FFTs, have no `no_std` mode.
 
 pub mod audio;
 pub mod config;
