@@ -221,6 +221,17 @@ fn check_load(name: &str) {
         "{name}: channels"
     );
 
+    // Windows cut from a whole decode equal librosa.load's as well.
+    let windowed = native
+        .window(
+            meta["sr"].as_u64().unwrap() as u32,
+            meta["offset"].as_f64().unwrap(),
+            meta["duration"].as_f64(),
+        )
+        .expect("window");
+    assert_eq!(windowed.len(), want.len(), "{name}: window length");
+    assert!(snr_db(&windowed, &want) >= 40.0, "{name}: window SNR");
+
     let got = audio::load(
         bytes,
         Some("mp3"),

@@ -2,6 +2,7 @@
 //! per-feature summary. Kept apart from the components so it can be tested on its own and
 //! later moved into a Web Worker unchanged.
 
+use genrescope_core::audio::Decoded;
 use genrescope_core::{Feature, FeatureConfig, FeatureSet};
 use ndarray::ArrayD;
 
@@ -25,10 +26,10 @@ pub struct TrackInfo {
     pub truncated: bool,
 }
 
-/// Decodes the whole file to learn its duration, sample rate and channels.
+/// Decodes the whole file once; [`TrackInfo::of`] and [`summarize_track`] read the result.
 ///
 /// `name` is the file's name, for messages; its extension is passed to the decoder as a hint.
-pub fn inspect(bytes: Vec<u8>, name: &str) -> Result<TrackInfo, AppError> {
+pub fn decode_file(bytes: Vec<u8>, name: &str) -> Result<Decoded, AppError> {
     let decoded = genrescope_core::audio::decode(bytes, extension(name).as_deref())
         .map_err(|e| AppError::decode(name, e))?;
     if decoded.sample_rate == 0 {
@@ -43,33 +44,34 @@ pub fn inspect(bytes: Vec<u8>, name: &str) -> Result<TrackInfo, AppError> {
             reason: "no samples decoded".into(),
         });
     }
-    Ok(TrackInfo {
-        duration_s: decoded.duration(),
-        sample_rate: decoded.sample_rate,
-        channels: decoded.channels,
-        skipped_packets: decoded.bad_packets,
-        truncated: decoded.truncated,
-    })
+    Ok(decoded)
 }
 
-/// Loads the first [`SUMMARY_SECONDS`] of the file as `librosa.load` would (mono, at the
-/// default config's rate), computes every feature and summarises each.
-pub fn summarize_file(bytes: Vec<u8>, name: &str) -> Result<Vec<FeatureStats>, AppError> {
-    let cfg = FeatureConfig::default();
-    let y = genrescope_core::audio::load(
-        bytes,
-        extension(name).as_deref(),
-        cfg.sr,
-        0.0,
-        Some(SUMMARY_SECONDS),
-    )
-    .map_err(|e| AppError::decode(name, e))?;
-    if y.is_empty() {
-        return Err(AppError::NoAudio {
-            file: name.to_string(),
-            reason: "no samples in the first seconds".into(),
-        });
+/// Decodes the whole file to learn its duration, sample rate and channels.
+pub fn inspect(bytes: Vec<u8>, name: &str) -> Result<TrackInfo, AppError> {
+    decode_file(bytes, name).map(|d| TrackInfo::of(&d))
+}
+
+impl TrackInfo {
+    /// What a decoded track tells about the file.
+    pub fn of(decoded: &Decoded) -> Self {
+        TrackInfo {
+            duration_s: decoded.duration(),
+            sample_rate: decoded.sample_rate,
+            channels: decoded.channels,
+            skipped_packets: decoded.bad_packets,
+            truncated: decoded.truncated,
+        }
     }
+}
+
+/// Takes the first [`SUMMARY_SECONDS`] of the decoded track as `librosa.load` would (mono,
+/// at the default config's rate), computes every feature and summarises each.
+pub fn summarize_track(decoded: &Decoded, name: &str) -> Result<Vec<FeatureStats>, AppError> {
+    let cfg = FeatureConfig::default();
+    let y = decoded
+        .window(cfg.sr, 0.0, Some(SUMMARY_SECONDS))
+        .map_err(|e| AppError::decode(name, e))?;
     let set = genrescope_core::compute(&y, &cfg, Feature::ALL)
         .map_err(|e| AppError::features(name, e))?;
     Ok(summarize(&set))

@@ -143,18 +143,18 @@ impl Session {
             return;
         }
         let start = now_ms();
-        let info = match analysis::inspect(bytes.clone(), &name) {
-            Ok(info) => info,
+        let decoded = match analysis::decode_file(bytes, &name) {
+            Ok(decoded) => decoded,
             Err(e) => return self.fail(run, e),
         };
         self.timings
             .update(|t| t.decode_ms = Some(now_ms() - start));
-        self.track.set(Some(info));
+        self.track.set(Some(analysis::TrackInfo::of(&decoded)));
         if !self.step(run, Phase::Computing).await {
             return;
         }
         let start = now_ms();
-        match analysis::summarize_file(bytes, &name) {
+        match analysis::summarize_track(&decoded, &name) {
             Ok(rows) => {
                 self.timings
                     .update(|t| t.features_ms = Some(now_ms() - start));

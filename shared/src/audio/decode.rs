@@ -37,6 +37,51 @@ impl Decoded {
     pub fn duration(&self) -> f64 {
         self.samples.len() as f64 / f64::from(self.sample_rate)
     }
+
+    /// The signal `librosa.load(sr=sr, offset=offset, duration=duration)` returns, cut from
+    /// this decoded track: `[offset, offset + duration)` seconds counted in the file's own
+    /// frames (as libsndfile seeks), resampled to `sr`. Lets a caller that already decoded the
+    /// whole track take windows without decoding again.
+    pub fn window(&self, sr: u32, offset: f64, duration: Option<f64>) -> Result<Vec<f32>> {
+        check_window(sr, offset, duration)?;
+        let native = self.sample_rate;
+        let start = (offset * f64::from(native)) as usize;
+        if start >= self.samples.len() {
+            return Err(Error::NoAudio(format!(
+                "offset {offset} s is past the end of the audio ({:.3} s)",
+                self.duration()
+            )));
+        }
+        let end = match duration {
+            Some(d) => (start + (d * f64::from(native)) as usize).min(self.samples.len()),
+            None => self.samples.len(),
+        };
+        let window = &self.samples[start..end];
+        if native == sr {
+            Ok(window.to_vec())
+        } else {
+            resample(window, native, sr)
+        }
+    }
+}
+
+fn check_window(sr: u32, offset: f64, duration: Option<f64>) -> Result<()> {
+    if sr == 0 {
+        return Err(Error::invalid("sr", "0 Hz"));
+    }
+    if !(offset.is_finite() && offset >= 0.0) {
+        return Err(Error::invalid(
+            "offset",
+            format!("{offset} s is not a time >= 0"),
+        ));
+    }
+    if let Some(d) = duration.filter(|d| !(d.is_finite() && *d > 0.0)) {
+        return Err(Error::invalid(
+            "duration",
+            format!("{d} s is not a positive time"),
+        ));
+    }
+    Ok(())
 }
 
 /// Decodes the whole of `bytes` to mono at its native rate. `hint` is a file extension
@@ -67,42 +112,11 @@ pub fn load_decoded(
     offset: f64,
     duration: Option<f64>,
 ) -> Result<Decoded> {
-    if sr == 0 {
-        return Err(Error::invalid("sr", "0 Hz"));
-    }
-    if !(offset.is_finite() && offset >= 0.0) {
-        return Err(Error::invalid(
-            "offset",
-            format!("{offset} s is not a time >= 0"),
-        ));
-    }
-    if let Some(d) = duration.filter(|d| !(d.is_finite() && *d > 0.0)) {
-        return Err(Error::invalid(
-            "duration",
-            format!("{d} s is not a positive time"),
-        ));
-    }
+    check_window(sr, offset, duration)?;
     // Decoding stops once the window is complete; the rate is known only after probing, so
     // the limit is given in seconds and turned into frames inside.
     let mut decoded = decode_frames(bytes, hint, Some((offset, duration)))?;
-    let native = decoded.sample_rate;
-    let start = (offset * f64::from(native)) as usize;
-    if start >= decoded.samples.len() && !(start == 0 && decoded.samples.is_empty()) {
-        return Err(Error::NoAudio(format!(
-            "offset {offset} s is past the end of the audio ({:.3} s)",
-            decoded.samples.len() as f64 / f64::from(native)
-        )));
-    }
-    let end = match duration {
-        Some(d) => (start + (d * f64::from(native)) as usize).min(decoded.samples.len()),
-        None => decoded.samples.len(),
-    };
-    let window = &decoded.samples[start..end];
-    decoded.samples = if native == sr {
-        window.to_vec()
-    } else {
-        resample(window, native, sr)?
-    };
+    decoded.samples = decoded.window(sr, offset, duration)?;
     decoded.sample_rate = sr;
     Ok(decoded)
 }
