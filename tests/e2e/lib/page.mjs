@@ -1,4 +1,7 @@
 // The Genrescope page as the specs use it (a page object over the stable test ids).
+import { launch } from './browser.mjs';
+import { requireDist } from './paths.mjs';
+import { serve } from './server.mjs';
 
 export class GenrescopePage {
   /** @param {import('playwright-core').Page} page */
@@ -89,4 +92,26 @@ export class GenrescopePage {
     await this.page.screenshot({ path, fullPage: true });
     return path;
   }
+}
+
+/** Gapless decoding gives the exact length; allow about one MP3 frame (1152 / 44100 s). */
+export const DURATION_TOLERANCE_S = 0.03;
+
+/**
+ * Serves dist/ on 127.0.0.1, launches Chromium and opens the app: what every spec starts with.
+ * Resolves to `{ server, browser, app, close() }`.
+ */
+export async function startApp() {
+  const server = await serve(requireDist());
+  const browser = await launch();
+  const app = await new GenrescopePage(browser.page).open(server.url);
+  return {
+    server,
+    browser,
+    app,
+    close: async () => {
+      await browser?.close();
+      await server?.close();
+    },
+  };
 }

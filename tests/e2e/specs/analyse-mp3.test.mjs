@@ -5,13 +5,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { launch } from '../lib/browser.mjs';
-import { GenrescopePage } from '../lib/page.mjs';
-import { artifactsDir, loadFixtures, requireDist } from '../lib/paths.mjs';
-import { serve } from '../lib/server.mjs';
-
-/** Gapless decoding gives the exact length; allow about one MP3 frame (1152 / 44100 s). */
-const DURATION_TOLERANCE_S = 0.03;
+import { DURATION_TOLERANCE_S, startApp } from '../lib/page.mjs';
+import { artifactsDir, loadFixtures } from '../lib/paths.mjs';
 
 describe('an MP3 encoded by LAME', () => {
   const fixtures = loadFixtures();
@@ -20,9 +15,7 @@ describe('an MP3 encoded by LAME', () => {
   let app;
 
   before(async () => {
-    server = await serve(requireDist());
-    browser = await launch();
-    app = await new GenrescopePage(browser.page).open(server.url);
+    ({ server, browser, app } = await startApp());
     await app.choose(fixtures.mp3.path);
   });
 

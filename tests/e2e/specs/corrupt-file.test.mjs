@@ -5,12 +5,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { launch } from '../lib/browser.mjs';
-import { GenrescopePage } from '../lib/page.mjs';
-import { artifactsDir, loadFixtures, requireDist } from '../lib/paths.mjs';
-import { serve } from '../lib/server.mjs';
-
-const DURATION_TOLERANCE_S = 0.03;
+import { DURATION_TOLERANCE_S, startApp } from '../lib/page.mjs';
+import { artifactsDir, loadFixtures } from '../lib/paths.mjs';
 
 describe('a corrupt file', () => {
   const fixtures = loadFixtures();
@@ -19,9 +15,7 @@ describe('a corrupt file', () => {
   let app;
 
   before(async () => {
-    server = await serve(requireDist());
-    browser = await launch();
-    app = await new GenrescopePage(browser.page).open(server.url);
+    ({ server, browser, app } = await startApp());
   });
 
   after(async () => {
