@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The main job on the built-in default: build the web app and serve it on 127.0.0.1.
+# The main job on the built-in demo data: the pipeline's stages on the FMA-shaped demo dataset
+# (into work/, each stage skipping what is already done), then the web app, served on 127.0.0.1.
 #
 #   scripts/run.sh            # serves on http://127.0.0.1:8080/ (PORT=… to change)
+#   WORK=dir scripts/run.sh   # where the data and stage outputs go (default: work/)
 #
 # Installs what it needs first, only when missing (scripts/web-tools.sh).
 
@@ -11,7 +13,17 @@
 . scripts/web-tools.sh
 
 port="${PORT:-8080}"
+work="${WORK:-work}"
 cargo fetch --quiet
+log "building the trainer (cargo build --release -p genrescope)"
+cargo build --release -p genrescope
+bin="$CARGO_TARGET_DIR/release/genrescope"
+log "demo data → $work/fma (genrescope demo-data)"
+"$bin" demo-data -o "$work/fma"
+log "stage 0: genrescope generalise"
+"$bin" generalise --metadata-path "$work/fma/fma_metadata" -o "$work/generalised"
+log "stage 1: genrescope transform (the demo's broken files are listed in failures.csv)"
+"$bin" transform -m "$work/generalised" -d "$work/fma/fma_small" -o "$work/signals"
 log "building the web app (trunk build → dist/)"
 trunk build
 log "Genrescope is served at http://127.0.0.1:$port/ — open it, drop an MP3 (Ctrl-C stops)"

@@ -19,6 +19,18 @@ cargo check --release -p genrescope-core --no-default-features || status=1
 log "native tests (cargo test --release)"
 cargo test --release --workspace --exclude genrescope-web || status=1
 
+log "stages 0-1 read back by pandas and pyarrow (tests/python/check_stage1.py)"
+(
+  py=$(bash scripts/python.sh)
+  bin="$CARGO_TARGET_DIR/release/genrescope"
+  work="$CARGO_TARGET_DIR/interop"
+  rm -rf "$work"
+  "$bin" demo-data -o "$work/demo" --tracks-per-genre 3 --clip-seconds 16
+  "$bin" generalise --metadata-path "$work/demo/fma_metadata" -o "$work/generalised"
+  "$bin" transform -m "$work/generalised" -d "$work/demo/fma_small" -o "$work/signals" --batch-size 7 2>/dev/null
+  "$py" tests/python/check_stage1.py "$work/demo/fma_metadata" "$work/generalised" "$work/signals" 14 22050
+) || status=1
+
 log "browser tests (scripts/e2e.sh)"
 bash scripts/e2e.sh || status=1
 

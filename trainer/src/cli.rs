@@ -14,8 +14,88 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Stage 0: clean FMA's metadata and give every track a top-level genre.
+    Generalise(GeneraliseArgs),
+    /// Stage 1: decode every track and write fixed-length signals as Parquet batches.
+    Transform(TransformArgs),
+    /// Write a small FMA-shaped dataset of synthesised music (metadata and real MP3s).
+    DemoData(DemoDataArgs),
     /// Compute every feature of one audio file and write them as .npy files.
     Features(FeaturesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GeneraliseArgs {
+    /// FMA's `fma_metadata` folder, holding tracks.csv and genres.csv.
+    #[arg(long, value_name = "DIR")]
+    pub metadata_path: PathBuf,
+    /// Where to write tracks.parquet, tracks.csv, classes.json and report.json
+    /// [default: `generalised` beside the metadata folder].
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct TransformArgs {
+    /// The folder `genrescope generalise` wrote, or the tracks.parquet/tracks.csv in it.
+    #[arg(short, long, value_name = "PATH")]
+    pub metadata: PathBuf,
+    /// The audio root holding FMA's `000/000002.mp3` layout (e.g. `fma_small`).
+    #[arg(short = 'd', long, value_name = "DIR")]
+    pub data: PathBuf,
+    /// Where to write the Parquet batches, failures.csv and transform.json.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub signal: WindowArgs,
+    /// Shortest audio (seconds after --offset) worth keeping: shorter clips are failures,
+    /// longer ones shorter than --signal-length are padded with zeros and flagged
+    /// [default: half of --signal-length].
+    #[arg(long, value_name = "S")]
+    pub min_length: Option<f64>,
+    /// The FMA download the audio root holds: small, medium, large or full (each holds the
+    /// smaller ones).
+    #[arg(long, default_value = "small", value_name = "NAME")]
+    pub subset: String,
+    /// Worker threads [default: every core].
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Tracks per Parquet file.
+    #[arg(long, default_value_t = 128, value_name = "K")]
+    pub batch_size: usize,
+    /// Exit non-zero when any track fails.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// The fixed-length window the pipeline cuts from every track: the seed's flags.
+#[derive(Debug, Clone, Args)]
+pub struct WindowArgs {
+    /// Start of the signal in the track, in seconds.
+    #[arg(long, default_value_t = 0.0, value_name = "S")]
+    pub offset: f64,
+    /// Length of the signal in seconds.
+    #[arg(long, default_value_t = 14.0, value_name = "S")]
+    pub signal_length: f64,
+    /// Sample rate the tracks are resampled to, in Hz.
+    #[arg(long, default_value_t = 22_050, value_name = "HZ")]
+    pub sr: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoDataArgs {
+    /// Where to write fma_metadata/ and fma_small/.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// Tracks of each genre.
+    #[arg(long, default_value_t = 16, value_name = "N")]
+    pub tracks_per_genre: usize,
+    /// Seed of every random choice: the same seed writes the same files.
+    #[arg(long, default_value_t = 1, value_name = "S")]
+    pub seed: u64,
+    /// Length of each clip in seconds (FMA's clips are 30 s).
+    #[arg(long, default_value_t = 30.0, value_name = "S")]
+    pub clip_seconds: f32,
 }
 
 /// Where a signal is cut from a track: the seed's flags.

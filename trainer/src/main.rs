@@ -1,12 +1,9 @@
 //! `genrescope`: the native trainer and single-track tools.
 
-mod cli;
-mod commands;
-mod output;
-
 use std::process::ExitCode;
 
 use clap::Parser;
+use genrescope::{cli, commands};
 
 // glibc's malloc returns large freed arrays to the kernel at once, so every track would pay
 // again for fresh pages (about a quarter of the feature time); mimalloc keeps them.

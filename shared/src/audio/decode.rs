@@ -8,6 +8,7 @@
 use std::io::Cursor;
 
 use symphonia::core::codecs::audio::AudioDecoderOptions;
+use symphonia::core::codecs::audio::well_known::CODEC_ID_MP3;
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, TrackType};
@@ -165,6 +166,9 @@ fn decode_frames(
         .default_track(TrackType::Audio)
         .ok_or_else(|| Error::NoAudio("the file has no audio track".into()))?;
     let track_id = track.id;
+    // The length the container declares (LAME/Xing/VBRI tag, FLAC STREAMINFO, WAV size),
+    // gapless: a stream that ends well short of it was cut off.
+    let declared_frames = track.num_frames;
     let params = track
         .codec_params
         .as_ref()
@@ -183,11 +187,33 @@ fn decode_frames(
     let mut good_packets = 0usize;
     let mut truncated = false;
     let mut limit: Option<usize> = None;
+    // Packets wholly before the window need not be decoded. An MP3 frame's output depends only
+    // on the few frames before it (bit reservoir ≤ 511 bytes back, one granule of MDCT
+    // overlap, the synthesis filterbank's 512 taps), so decoding resumes PREROLL frames early
+    // and the window is sample-exact; skipped frames count as silence, so positions hold.
+    // Only MP3: its frames always decode to their stated length.
+    const PREROLL: u64 = 4 * 1152;
+    let skip_until: u64 = match (window, params.sample_rate) {
+        (Some((offset, _)), Some(r)) if params.codec == CODEC_ID_MP3 => {
+            ((offset * f64::from(r)) as u64).saturating_sub(PREROLL)
+        }
+        _ => 0,
+    };
+    let mut skipped_packets = 0usize;
+    // Decoding after a skip starts without the reservoir: errors there are not damage.
+    let mut priming = 0u64;
 
     loop {
         let packet = match format.next_packet() {
             Ok(Some(p)) => p,
-            Ok(None) => break,
+            Ok(None) => {
+                // MP3 has no end marker: symphonia ends the stream quietly at a torn frame.
+                // Short of the declared length by more than one frame (1152 samples) is a cut.
+                if declared_frames.is_some_and(|n| (samples.len() as u64) + 1152 < n) {
+                    truncated = true;
+                }
+                break;
+            }
             Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
                 truncated = true;
                 break;
@@ -206,8 +232,25 @@ fn decode_frames(
         if packet.track_id != track_id {
             continue;
         }
+        // symphonia 0.6.1 leaves the gapless trim in `dur` (its PacketBuilder::trimmed_dur
+        // subtracts the builder's zero trims); the frames this packet adds are what remains.
+        let dur = packet
+            .dur
+            .get()
+            .saturating_sub(packet.trim_start.get() + packet.trim_end.get());
+        if samples.len() as u64 + dur <= skip_until {
+            samples.resize(samples.len() + dur as usize, 0.0);
+            skipped_packets += 1;
+            priming = PREROLL;
+            continue;
+        }
         let buf = match decoder.decode(&packet) {
             Ok(buf) => buf,
+            Err(SymError::DecodeError(_)) | Err(SymError::IoError(_)) if priming > 0 => {
+                samples.resize(samples.len() + dur as usize, 0.0);
+                priming = priming.saturating_sub(dur.max(1));
+                continue;
+            }
             Err(SymError::DecodeError(_)) | Err(SymError::IoError(_)) => {
                 bad_packets += 1;
                 continue;
@@ -215,6 +258,7 @@ fn decode_frames(
             Err(e) => return Err(sym_error("decoding", e)),
         };
         good_packets += 1;
+        priming = priming.saturating_sub(dur.max(1));
         let spec_rate = buf.spec().rate();
         let n_ch = buf.spec().channels().count().max(1);
         match rate {
@@ -254,7 +298,7 @@ fn decode_frames(
     let sample_rate = rate
         .filter(|&r| r > 0)
         .ok_or_else(|| Error::Malformed("the sample rate is unknown".into()))?;
-    if good_packets == 0 {
+    if good_packets == 0 && skipped_packets == 0 {
         return Err(if bad_packets > 0 {
             Error::Malformed(format!(
                 "none of the {bad_packets} audio packets could be decoded"

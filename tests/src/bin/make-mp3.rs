@@ -12,8 +12,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, ensure};
 use clap::Parser;
+use genrescope::demo::{mp3, synth};
 use genrescope_core::{Feature, FeatureConfig};
-use genrescope_e2e::{mp3, synth};
 use serde::Serialize;
 
 /// Sample rate of the MP3 fixture, the most common one for MP3s.
@@ -126,7 +126,7 @@ fn run(args: Args) -> Result<()> {
             samples_per_channel: n,
             sample_rate: SAMPLE_RATE,
             channels: 2,
-            encoder: format!("LAME {}", mp3lame_encoder::mp3lame_version()),
+            encoder: format!("LAME {}", mp3::lame_version()),
         },
         corrupt: CorruptFixture {
             path: corrupt_path,

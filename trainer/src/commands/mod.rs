@@ -1,6 +1,9 @@
 //! One module per subcommand.
 
-mod features;
+mod demo_data;
+pub mod features;
+mod generalise;
+mod transform;
 
 use std::process::ExitCode;
 
@@ -9,6 +12,9 @@ use crate::cli::{Cli, Command};
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Generalise(args) => generalise::run(&args),
+        Command::Transform(args) => transform::run(&args),
+        Command::DemoData(args) => demo_data::run(&args),
         Command::Features(args) => features::run(&args),
     }
 }

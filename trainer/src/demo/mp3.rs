@@ -3,7 +3,7 @@
 use anyhow::{Context, Result, anyhow, ensure};
 use mp3lame_encoder::{Bitrate, Builder, DualPcm, FlushGap, Mode, Quality};
 
-use crate::synth::Stereo;
+use super::synth::Stereo;
 
 /// Encodes `audio` as a constant-bitrate joint-stereo MP3 at `kbps` 128.
 ///
@@ -52,6 +52,11 @@ pub fn encode(audio: &Stereo) -> Result<Vec<u8>> {
         out[at..end].copy_from_slice(&tag);
     }
     Ok(out)
+}
+
+/// The version of the LAME library that encodes, e.g. `3.100`.
+pub fn lame_version() -> String {
+    mp3lame_encoder::mp3lame_version().to_string()
 }
 
 /// What LAME's Info/Xing tag says about a stream.
@@ -106,7 +111,7 @@ pub fn lame_info(mp3: &[u8]) -> Option<LameInfo> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synth;
+    use crate::demo::synth;
 
     #[test]
     fn lame_writes_an_info_tag_for_gapless_decoding() {
@@ -115,6 +120,19 @@ mod tests {
         assert_eq!(&mp3[..2], &[0xFF, 0xFB], "MPEG-1 Layer III frame sync");
         let info = lame_info(&mp3).expect("Info tag");
         assert_eq!(info.gapless_samples(), audio.left.len() as u64, "{info:?}");
+    }
+
+    #[test]
+    fn a_window_deep_in_a_gapless_mp3_equals_the_same_window_of_a_whole_decode() {
+        // The decoder skips frames before a window; with LAME's delay trimmed (gapless), the
+        // window must still be sample-exact.
+        let mp3 = encode(&synth::music(6.0, 44_100, 5)).unwrap();
+        let whole = genrescope_core::audio::decode(mp3.clone(), Some("mp3")).unwrap();
+        for offset in [0.0, 0.02, 0.5, 1.0, 3.3, 5.5] {
+            let want = whole.window(44_100, offset, Some(0.4)).unwrap();
+            let got = genrescope_core::audio::load(mp3.clone(), Some("mp3"), 44_100, offset, Some(0.4));
+            assert_eq!(got.unwrap(), want, "offset {offset} s");
+        }
     }
 
     #[test]

@@ -1,0 +1,62 @@
+//! Parquet I/O shared by the stages: atomic writes and typed column access with clear errors.
+
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use arrow_array::{Array, RecordBatch};
+use arrow_schema::Schema;
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+
+use crate::output::write_atomic;
+
+/// Writes `batches` (all of `schema`) as one Parquet file, atomically, Snappy-compressed.
+pub fn write_parquet(path: &Path, schema: Arc<Schema>, batches: &[RecordBatch]) -> Result<()> {
+    write_atomic(path, |w| {
+        let props = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .build();
+        let mut writer = ArrowWriter::try_new(w, schema, Some(props))?;
+        for batch in batches {
+            writer.write(batch)?;
+        }
+        writer.close()?;
+        Ok(())
+    })
+}
+
+/// Reads every row group of a Parquet file.
+pub fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .and_then(|b| b.with_batch_size(8192).build())
+        .with_context(|| format!("{} is not a readable Parquet file", path.display()))?;
+    reader
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .with_context(|| format!("reading {}", path.display()))
+}
+
+/// The column `name` of `batch` as the array type `A`, or an error naming what is there.
+pub fn column<'a, A: Array + 'static>(batch: &'a RecordBatch, name: &str) -> Result<&'a A> {
+    let Some(col) = batch.column_by_name(name) else {
+        let names: Vec<_> = batch
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        bail!("no column `{name}` (columns: {})", names.join(", "));
+    };
+    match col.as_any().downcast_ref::<A>() {
+        Some(a) => Ok(a),
+        None => bail!(
+            "column `{name}` holds {}, not {}",
+            col.data_type(),
+            std::any::type_name::<A>().rsplit("::").next().unwrap_or("")
+        ),
+    }
+}
