@@ -20,8 +20,26 @@ pub enum Command {
     Transform(TransformArgs),
     /// Write a small FMA-shaped dataset of synthesised music (metadata and real MP3s).
     DemoData(DemoDataArgs),
+    /// Stage 2: compute features of every signal and write one .npy per feature.
+    Extract(ExtractArgs),
     /// Compute every feature of one audio file and write them as .npy files.
     Features(FeaturesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// The signals folder `genrescope transform` wrote.
+    #[arg(short = 'd', long, value_name = "DIR")]
+    pub data: PathBuf,
+    /// Where to write <feature>.npy, labels.npy, track_ids.npy, classes.json, manifest.json.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// `all`, or a comma-separated list of feature names.
+    #[arg(long, default_value = "all", value_name = "LIST")]
+    pub features: String,
+    /// Worker threads [default: every core].
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 mod demo_data;
+pub mod extract;
 pub mod features;
 mod generalise;
 mod transform;
@@ -15,6 +16,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Generalise(args) => generalise::run(&args),
         Command::Transform(args) => transform::run(&args),
         Command::DemoData(args) => demo_data::run(&args),
+        Command::Extract(args) => extract::run(&args),
         Command::Features(args) => features::run(&args),
     }
 }

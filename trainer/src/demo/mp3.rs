@@ -130,7 +130,8 @@ mod tests {
         let whole = genrescope_core::audio::decode(mp3.clone(), Some("mp3")).unwrap();
         for offset in [0.0, 0.02, 0.5, 1.0, 3.3, 5.5] {
             let want = whole.window(44_100, offset, Some(0.4)).unwrap();
-            let got = genrescope_core::audio::load(mp3.clone(), Some("mp3"), 44_100, offset, Some(0.4));
+            let got =
+                genrescope_core::audio::load(mp3.clone(), Some("mp3"), 44_100, offset, Some(0.4));
             assert_eq!(got.unwrap(), want, "offset {offset} s");
         }
     }
