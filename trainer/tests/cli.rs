@@ -1,6 +1,8 @@
 //! `genrescope features` end to end: real MP3s in, .npy files out, checked against librosa's
 //! stored outputs; bad input gets one clear line and a non-zero exit.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -44,13 +46,7 @@ fn features_writes_librosa_load_signal_and_every_feature() {
     let want: Array1<f32> = read_npy(reference("stereo_44100_cbr.npy")).unwrap();
     let got: Array1<f32> = read_npy(dir.path().join("waveform.npy")).unwrap();
     assert_eq!(got.len(), want.len());
-    let signal: f64 = want.iter().map(|&v| f64::from(v).powi(2)).sum();
-    let noise: f64 = got
-        .iter()
-        .zip(&want)
-        .map(|(&a, &b)| (f64::from(a) - f64::from(b)).powi(2))
-        .sum();
-    let snr = 10.0 * (signal / noise.max(1e-300)).log10();
+    let snr = common::snr_db(got.as_slice().unwrap(), want.as_slice().unwrap());
     assert!(snr >= 40.0, "waveform SNR {snr:.1} dB against librosa.load");
 
     let manifest: serde_json::Value =

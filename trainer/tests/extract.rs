@@ -3,27 +3,14 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
+mod common;
+
+use common::{genrescope, kill_when, text};
 use genrescope::signals::{batch_files, read_batch};
 use genrescope_core::{Feature, FeatureConfig, compute};
 use ndarray::{Array1, Array2, Array3, s};
 use ndarray_npy::read_npy;
-
-fn genrescope(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_genrescope"))
-        .args(args.iter().map(|a| a.as_ref()))
-        .output()
-        .expect("genrescope runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 /// Demo data (2 tracks per genre, 15 s clips) through stages 0–1, in batches of 4.
 fn signals(dir: &Path) -> PathBuf {
@@ -65,6 +52,9 @@ fn signals(dir: &Path) -> PathBuf {
     signals
 }
 
+/// The features the test extracts: a 1-D, a 2-D and a one-row feature.
+const FEATURES: &str = "waveform,mel,spectral_centroid";
+
 #[test]
 fn extract_writes_numpy_rows_in_track_order_and_resumes_after_kill() {
     let dir = tempfile::tempdir().unwrap();
@@ -84,7 +74,7 @@ fn extract_writes_numpy_rows_in_track_order_and_resumes_after_kill() {
         &"-o",
         &whole,
         &"--features",
-        &"waveform,mel,spectral_centroid",
+        &FEATURES,
     ]);
     assert!(out.status.success(), "{}", text(&out));
     let manifest: serde_json::Value =
@@ -122,44 +112,34 @@ fn extract_writes_numpy_rows_in_track_order_and_resumes_after_kill() {
         &"-o",
         &whole,
         &"--features",
-        &"waveform,mel,spectral_centroid",
+        &FEATURES,
     ]);
     assert!(text(&again).contains("already holds"), "{}", text(&again));
 
     // Kill -9 once some rows are on disk; the rerun finishes to the same bytes.
     let cut = dir.path().join("cut");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_genrescope"))
-        .args([
-            "extract",
-            "--jobs",
-            "1",
-            "--features",
-            "waveform,mel,spectral_centroid",
-            "-d",
-        ])
-        .arg(&signals)
-        .arg("-o")
-        .arg(&cut)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     let progress = cut.join(".extract-progress.json");
-    loop {
-        let done = fs::read(&progress)
+    let rows_done = || {
+        fs::read(&progress)
             .ok()
             .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
             .and_then(|v| v["rows_done"].as_u64())
-            .unwrap_or(0);
-        if done > 0 {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "no progress written");
-        std::thread::sleep(std::time::Duration::from_millis(2));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+            .unwrap_or(0)
+    };
+    kill_when(
+        &[
+            &"extract",
+            &"--jobs",
+            &"1",
+            &"--features",
+            &FEATURES,
+            &"-d",
+            &signals,
+            &"-o",
+            &cut,
+        ],
+        || rows_done() > 0,
+    );
     assert!(!cut.join("manifest.json").exists(), "killed before the end");
     let out = genrescope(&[
         &"extract",
@@ -168,7 +148,7 @@ fn extract_writes_numpy_rows_in_track_order_and_resumes_after_kill() {
         &"-o",
         &cut,
         &"--features",
-        &"waveform,mel,spectral_centroid",
+        &FEATURES,
     ]);
     assert!(
         out.status.success() && text(&out).contains("resumed at track"),

@@ -3,25 +3,12 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
+mod common;
+
+use common::{genrescope, kill_when, names, snr_db, text};
 use genrescope::fma::clean;
 use genrescope::signals::{batch_files, read_batch};
-
-fn genrescope(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_genrescope"))
-        .args(args.iter().map(|a| a.as_ref()))
-        .output()
-        .expect("genrescope runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 /// FMA's three header rows for the columns given (level 0, level 1).
 fn header(columns: &[(&str, &str)]) -> String {
@@ -237,13 +224,7 @@ fn transform_signals_equal_librosa_load() {
         ndarray_npy::read_npy(reference_mp3().with_extension("npy")).unwrap();
     let got = &rows[0].samples;
     assert_eq!(got.len(), want.len());
-    let signal: f64 = want.iter().map(|&v| f64::from(v).powi(2)).sum();
-    let noise: f64 = got
-        .iter()
-        .zip(&want)
-        .map(|(&a, &b)| (f64::from(a) - f64::from(b)).powi(2))
-        .sum();
-    let snr = 10.0 * (signal / noise.max(1e-300)).log10();
+    let snr = snr_db(got, want.as_slice().unwrap());
     assert!(snr >= 40.0, "SNR {snr:.1} dB against librosa.load");
     assert!(!rows[0].padded);
     assert_eq!(
@@ -464,34 +445,38 @@ fn an_interrupted_transform_resumes_to_the_same_files() {
         .status
         .success()
     );
+    let small = demo.join("fma_small");
+    let args = |out: &Path| -> Vec<std::ffi::OsString> {
+        let mut v: Vec<std::ffi::OsString> = ["transform", "--batch-size", "2", "--jobs", "1"]
+            .map(Into::into)
+            .to_vec();
+        for (flag, path) in [("-m", generalised.as_path()), ("-d", &small), ("-o", out)] {
+            v.push(flag.into());
+            v.push(path.into());
+        }
+        v
+    };
     let run = |out: &Path| {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_genrescope"));
-        command
-            .args(["transform", "--batch-size", "2", "--jobs", "1", "-m"])
-            .arg(&generalised)
-            .arg("-d")
-            .arg(demo.join("fma_small"))
-            .arg("-o")
-            .arg(out);
-        command
+        let a = args(out);
+        genrescope(
+            &a.iter()
+                .map(|x| x as &dyn AsRef<std::ffi::OsStr>)
+                .collect::<Vec<_>>(),
+        )
     };
     let whole = dir.path().join("whole");
-    assert!(run(&whole).output().unwrap().status.success());
+    assert!(run(&whole).status.success());
 
     // Kill -9 once the first batch is on disk, then leave a torn temporary behind too.
     let cut = dir.path().join("cut");
-    let mut child = run(&cut)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    while !cut.join("batch-00000.parquet").exists() {
-        assert!(std::time::Instant::now() < deadline, "no batch written");
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let cut_args = args(&cut);
+    kill_when(
+        &cut_args
+            .iter()
+            .map(|x| x as &dyn AsRef<std::ffi::OsStr>)
+            .collect::<Vec<_>>(),
+        || cut.join("batch-00000.parquet").exists(),
+    );
     let finished_before = batch_files(&cut).unwrap().len();
     let total = batch_files(&whole).unwrap().len();
     assert!(
@@ -504,21 +489,13 @@ fn an_interrupted_transform_resumes_to_the_same_files() {
     )
     .unwrap();
 
-    let out = run(&cut).output().unwrap();
+    let out = run(&cut);
     assert!(out.status.success(), "{}", text(&out));
     assert!(
         text(&out).contains(&format!("({finished_before} resumed)")),
         "{}",
         text(&out)
     );
-    let names = |d: &Path| {
-        let mut v: Vec<String> = fs::read_dir(d)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        v.sort();
-        v
-    };
     assert_eq!(names(&cut), names(&whole), "no temporary left behind");
     for f in batch_files(&whole).unwrap() {
         let name = f.file_name().unwrap();
