@@ -364,11 +364,7 @@ pub fn run(args: &ExtractArgs) -> Result<ExitCode> {
         }
         save_progress(row)?;
         if log_batches {
-            bar.println(format!(
-                "batch {}/{}: {row}/{rows} tracks",
-                index + 1,
-                batches.len()
-            ));
+            eprintln!("batch {}/{}: {row}/{rows} tracks", index + 1, batches.len());
         }
     }
     bar.finish_and_clear();

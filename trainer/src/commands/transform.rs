@@ -170,13 +170,13 @@ pub fn run(args: &TransformArgs) -> Result<ExitCode> {
         decoded_now += batch.len();
         padded += signals.iter().filter(|s| s.padded).count();
         if log_batches {
-            progress.println(format!(
+            eprintln!(
                 "batch {}/{}: {} tracks, {} failed",
                 index + 1,
                 batches.len(),
                 batch.len(),
                 failures.len()
-            ));
+            );
         }
     }
     progress.finish_and_clear();
