@@ -24,7 +24,7 @@ mapfile -t files < <(find "$out/demo/fma_small" -name '*.mp3' -size +0 | sort)
 echo "files: ${#files[@]} (demo data, 30 s clips), window: offset $offset s, 14 s, 22,050 Hz"
 for jobs in 1 2; do
   best=
-  for run in 1 2 3; do
+  for run in 1 2 3 4 5; do
     rm -rf "$out/signals"
     start=$(date +%s.%N)
     "$bin" transform -m "$out/generalised" -d "$out/demo/fma_small" -o "$out/signals" \
@@ -35,6 +35,6 @@ for jobs in 1 2; do
   done
   ours=$(python3 -c "print(${#files[@]} / $best)")
   lib=$(NUMBA_CPU_NAME=generic "$venv/bin/python" tools/bench/librosa_load.py --jobs "$jobs" \
-    --offset "$offset" "${files[@]}" | python3 -c "import json,sys; print(json.load(sys.stdin)['tracks_per_s'])")
+    --repeat 5 --offset "$offset" "${files[@]}" | python3 -c "import json,sys; print(json.load(sys.stdin)['tracks_per_s'])")
   python3 -c "print(f'jobs {$jobs}: genrescope transform {$ours:.1f} tracks/s, librosa.load {$lib:.1f} tracks/s: {$ours / $lib:.2f}x')"
 done
