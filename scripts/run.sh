@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job on the built-in demo data: the pipeline's stages on the FMA-shaped demo dataset
-# (into work/, each stage skipping what is already done), then the web app, served on 127.0.0.1.
+# The main job on the built-in demo data: `genrescope pipeline` (stages 0-3: generalise,
+# transform, extract, train) on the FMA-shaped demo dataset, into work/ (each stage skipping what
+# is already done), then the web app, served on 127.0.0.1.
 #
 #   scripts/run.sh            # serves on http://127.0.0.1:8080/ (PORT=… to change)
 #   WORK=dir scripts/run.sh   # where the data and stage outputs go (default: work/)
@@ -18,12 +19,11 @@ cargo fetch --quiet
 log "building the trainer (cargo build --release -p genrescope)"
 cargo build --release -p genrescope
 bin="$CARGO_TARGET_DIR/release/genrescope"
-log "demo data → $work/fma (genrescope demo-data)"
-"$bin" demo-data -o "$work/fma"
-log "stage 0: genrescope generalise"
-"$bin" generalise --metadata-path "$work/fma/fma_metadata" -o "$work/generalised"
-log "stage 1: genrescope transform (the demo's broken files are listed in failures.csv)"
-"$bin" transform -m "$work/generalised" -d "$work/fma/fma_small" -o "$work/signals"
+log "demo data → $work/fma (genrescope demo-data: 30 synthesised tracks per genre)"
+"$bin" demo-data -o "$work/fma" --tracks-per-genre 30
+log "stages 0-3 → $work (genrescope pipeline; complete stages are skipped)"
+"$bin" pipeline --fma "$work/fma" -o "$work"
+log "the bundle, metrics and plots are in $work/models"
 log "building the web app (trunk build → dist/)"
 trunk build
 log "Genrescope is served at http://127.0.0.1:$port/ — open it, drop an MP3 (Ctrl-C stops)"

@@ -19,7 +19,7 @@ cargo check --release -p genrescope-core --no-default-features || status=1
 log "native tests (cargo test --release)"
 cargo test --release --workspace --exclude genrescope-web || status=1
 
-log "stages 0-1 read back by pandas and pyarrow (tests/python/check_stage1.py)"
+log "stages 0-3 read back by pandas, pyarrow, numpy and scikit-learn (tests/python/check_stage{1,3}.py)"
 (
   py=$(bash scripts/python.sh)
   bin="$CARGO_TARGET_DIR/release/genrescope"
@@ -29,6 +29,9 @@ log "stages 0-1 read back by pandas and pyarrow (tests/python/check_stage1.py)"
   "$bin" generalise --metadata-path "$work/demo/fma_metadata" -o "$work/generalised"
   "$bin" transform -m "$work/generalised" -d "$work/demo/fma_small" -o "$work/signals" --batch-size 7 2>/dev/null
   "$py" tests/python/check_stage1.py "$work/demo/fma_metadata" "$work/generalised" "$work/signals" 14 22050
+  "$bin" extract -d "$work/signals" -o "$work/features"
+  "$bin" train -d "$work/features" -o "$work/models" -m "$work/generalised" -e 2 >/dev/null
+  "$py" tests/python/check_stage3.py "$work/features" "$work/models"
 ) || status=1
 
 log "browser tests (scripts/e2e.sh)"

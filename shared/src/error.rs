@@ -28,6 +28,9 @@ pub enum Error {
     /// An unknown feature name.
     #[error("unknown feature '{0}' (known: {known})", known = crate::features::Feature::names_joined())]
     UnknownFeature(String),
+    /// A model bundle that cannot be used: bad manifest, or weights that do not match it.
+    #[error("bundle: {0}")]
+    Bundle(String),
     /// Reading the input failed.
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),

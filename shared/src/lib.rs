@@ -6,6 +6,9 @@
 //! resampling. [`FeatureConfig`] holds every parameter; [`features::compute`] computes any
 //! subset of [`Feature`]s with shared work.
 //!
+//! [`model`] (cargo feature `model`, default) holds the burn genre networks, their input
+//! preparation and the bundle format.
+//!
 //! The crate uses no threads and no filesystem, so the browser runs the same code as the CLI:
 //! callers read files and hand over bytes. Cargo features: `decode` (default) adds symphonia
 //! decoding; without it the crate is the DSP and features alone. The crate needs `std`:
@@ -16,6 +19,8 @@ pub mod config;
 pub mod dsp;
 pub mod error;
 pub mod features;
+#[cfg(feature = "model")]
+pub mod model;
 
 pub use config::FeatureConfig;
 pub use error::{Error, Result};

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Genrescope: music-genre recognition over the FMA dataset, with librosa-equal features.
 #[derive(Debug, Parser)]
@@ -22,8 +22,103 @@ pub enum Command {
     DemoData(DemoDataArgs),
     /// Stage 2: compute features of every signal and write one .npy per feature.
     Extract(ExtractArgs),
+    /// Stage 3: train one burn model per feature, score it and the ensemble, write the bundle.
+    Train(TrainArgs),
+    /// Stages 0–3 end to end on an FMA folder, skipping stages whose outputs are complete.
+    Pipeline(PipelineArgs),
     /// Compute every feature of one audio file and write them as .npy files.
     Features(FeaturesArgs),
+}
+
+/// The burn backend models train on, chosen at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Backend {
+    /// burn's flex CPU backend (multi-threaded, SIMD).
+    Flex,
+    /// burn's ndarray CPU backend.
+    Ndarray,
+    /// wgpu: the GPU (Vulkan, Metal, DX12); Mesa's lavapipe on a machine without one.
+    Wgpu,
+}
+
+impl Backend {
+    /// The name used on the command line and in the bundle.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Flex => "flex",
+            Backend::Ndarray => "ndarray",
+            Backend::Wgpu => "wgpu",
+        }
+    }
+}
+
+/// How stage 3 trains: the seed's flags.
+#[derive(Debug, Clone, Args)]
+pub struct TrainSettings {
+    /// Epochs per model; the epoch with the best validation accuracy is kept.
+    #[arg(short, long, value_name = "N")]
+    pub epochs: usize,
+    /// `all`, or a comma-separated list of feature names: one model each.
+    #[arg(long, default_value = "all", value_name = "LIST")]
+    pub features: String,
+    /// The burn backend.
+    #[arg(long, value_enum, default_value_t = Backend::Flex)]
+    pub backend: Backend,
+    /// Seed of the weights, the shuffling and (without FMA's split) the split.
+    #[arg(long, default_value_t = 42, value_name = "S")]
+    pub seed: u64,
+    /// Examples per training step.
+    #[arg(long, default_value_t = 16, value_name = "B")]
+    pub batch_size: usize,
+    /// Adam's learning rate.
+    #[arg(long, default_value_t = 1e-3, value_name = "X")]
+    pub lr: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// The features folder `genrescope extract` wrote.
+    #[arg(short = 'd', long, value_name = "DIR")]
+    pub data: PathBuf,
+    /// The models folder: the bundle (manifest.json, <feature>.bpk), metrics.json, logs, plots.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// The cleaned metadata (`genrescope generalise`'s folder or its tracks.parquet/.csv):
+    /// FMA's split when it has one.
+    #[arg(short, long, value_name = "PATH")]
+    pub metadata: PathBuf,
+    #[command(flatten)]
+    pub train: TrainSettings,
+}
+
+#[derive(Debug, Args)]
+pub struct PipelineArgs {
+    /// An FMA folder holding `fma_metadata/` and the audio (`fma_small/`, or the --subset's).
+    #[arg(long, value_name = "DIR")]
+    pub fma: PathBuf,
+    /// The work folder: generalised/, signals/, features/, models/.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// Epochs per model.
+    #[arg(short, long, default_value_t = 12, value_name = "N")]
+    pub epochs: usize,
+    /// `all`, or a comma-separated list of feature names to extract and train.
+    #[arg(long, default_value = "all", value_name = "LIST")]
+    pub features: String,
+    /// The FMA download the audio folder holds: small, medium, large or full.
+    #[arg(long, default_value = "small", value_name = "NAME")]
+    pub subset: String,
+    #[command(flatten)]
+    pub signal: WindowArgs,
+    /// The burn backend.
+    #[arg(long, value_enum, default_value_t = Backend::Flex)]
+    pub backend: Backend,
+    /// Seed of the weights, the shuffling and (without FMA's split) the split.
+    #[arg(long, default_value_t = 42, value_name = "S")]
+    pub seed: u64,
+    /// Worker threads for transform and extract [default: every core].
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
 }
 
 #[derive(Debug, Args)]

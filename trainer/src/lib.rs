@@ -6,5 +6,7 @@ pub mod commands;
 pub mod demo;
 pub mod fma;
 pub mod output;
+pub mod plots;
 pub mod signals;
 pub mod table;
+pub mod train;

@@ -4,6 +4,8 @@ mod demo_data;
 pub mod extract;
 pub mod features;
 mod generalise;
+mod pipeline;
+pub mod train;
 mod transform;
 
 use std::process::ExitCode;
@@ -17,6 +19,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Transform(args) => transform::run(&args),
         Command::DemoData(args) => demo_data::run(&args),
         Command::Extract(args) => extract::run(&args),
+        Command::Train(args) => train::run(&args),
+        Command::Pipeline(args) => pipeline::run(&args),
         Command::Features(args) => features::run(&args),
     }
 }

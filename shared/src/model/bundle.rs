@@ -1,0 +1,239 @@
+//! The model bundle: `manifest.json` plus one Burnpack `.bpk` per feature model.
+//!
+//! `genrescope train` writes it; `genrescope artifacts` and the web app load exactly this.
+//! The core crate reads no files: callers hand over the manifest's text and a function that
+//! returns a weights file's bytes by name (a `fs::read` natively, a `fetch` in the browser).
+
+use burn::module::Module;
+use burn::prelude::*;
+use burn::store::ModuleRecord;
+use burn::tensor::Bytes;
+use burn::tensor::activation::softmax;
+use serde::{Deserialize, Serialize};
+
+use super::net::{Architecture, GenreModel};
+use super::prep::{InputTransform, Normaliser};
+use crate::config::FeatureConfig;
+use crate::error::{Error, Result};
+use crate::features::{Feature, FeatureSet};
+
+/// The manifest's file name in a bundle folder.
+pub const MANIFEST: &str = "manifest.json";
+
+/// The manifest format this crate reads and writes.
+pub const FORMAT: u32 = 1;
+
+/// `manifest.json` of a bundle.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundleManifest {
+    /// Always [`FORMAT`].
+    pub format: u32,
+    /// The genres, in label order: a model's output `i` is `classes[i]`.
+    pub classes: Vec<String>,
+    /// How the features were computed (`sr` included).
+    pub feature_config: FeatureConfig,
+    /// Length in samples of the signals the models were trained on.
+    pub signal_samples: usize,
+    /// The same in seconds (`signal_samples / sr`), as `transform --signal-length` gave it.
+    pub signal_length: f64,
+    /// When the bundle was written (RFC 3339, UTC).
+    pub created: String,
+    /// One entry per feature model.
+    pub models: Vec<ModelEntry>,
+    /// Test-split figures of the ensemble (the mean of the models' probabilities).
+    pub ensemble: Option<ModelMetrics>,
+}
+
+/// One feature's model in a bundle.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelEntry {
+    /// The feature the model reads.
+    pub feature: Feature,
+    /// Shape of the model's input after [`InputTransform`].
+    pub input_shape: Vec<usize>,
+    /// Pooling and log compression from the extracted feature to the input.
+    pub transform: InputTransform,
+    /// Per-bin standardisation fitted on the training split.
+    pub normalisation: Normaliser,
+    /// The network's layout.
+    pub architecture: Architecture,
+    /// Number of trainable values; checked against the weights on load.
+    pub parameters: usize,
+    /// The `.bpk` file, relative to the manifest.
+    pub weights: String,
+    /// burn backend it was trained on (`flex`, `ndarray`, `wgpu`).
+    pub backend: String,
+    /// When training finished (RFC 3339, UTC).
+    pub trained: String,
+    /// Test-split figures.
+    pub metrics: ModelMetrics,
+}
+
+/// The headline figures kept in the manifest (the full report is the models dir's `metrics.json`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelMetrics {
+    /// Accuracy on the test split.
+    pub test_accuracy: f64,
+    /// Unweighted mean F1 over the genres.
+    pub macro_f1: f64,
+    /// Validation accuracy of the kept epoch (none for the ensemble).
+    pub validation_accuracy: Option<f64>,
+    /// 1-based epoch whose weights were kept (none for the ensemble).
+    pub best_epoch: Option<usize>,
+}
+
+/// A model ready to predict: its entry and its loaded network.
+#[derive(Debug)]
+pub struct LoadedModel {
+    /// The manifest's entry.
+    pub entry: ModelEntry,
+    /// The network with the bundle's weights.
+    pub net: GenreModel,
+}
+
+impl LoadedModel {
+    /// Builds the entry's network on `device` and loads `bpk` into it, refusing weights whose
+    /// tensors or parameter count do not match the manifest.
+    pub fn load(entry: ModelEntry, classes: usize, bpk: Vec<u8>, device: &Device) -> Result<Self> {
+        let bad = |why: String| Error::Bundle(format!("{}: {why}", entry.weights));
+        if entry.transform.input_shape() != entry.input_shape
+            || entry.architecture.input_len() != entry.input_shape.iter().product::<usize>()
+        {
+            return Err(bad(format!(
+                "input shape {:?} does not match its transform or architecture",
+                entry.input_shape
+            )));
+        }
+        let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bpk))
+            .map_err(|e| bad(format!("not a Burnpack file ({e})")))?;
+        let net = entry
+            .architecture
+            .init(classes, device)
+            .try_load_record(record)
+            .map_err(|e| bad(format!("weights do not match the manifest's model ({e})")))?;
+        if net.num_params() != entry.parameters {
+            return Err(bad(format!(
+                "{} parameters, the manifest says {}",
+                net.num_params(),
+                entry.parameters
+            )));
+        }
+        Ok(LoadedModel { entry, net })
+    }
+
+    /// Prepares one extracted feature row (C order) into a normalised model input.
+    pub fn prepare(&self, raw: &[f32], out: &mut Vec<f32>) -> Result<()> {
+        super::prep::prepare(&self.entry.transform, &self.entry.normalisation, raw, out)
+    }
+
+    /// Class probabilities for one extracted feature row.
+    pub fn predict(&self, raw: &[f32], device: &Device) -> Result<Vec<f32>> {
+        let mut x = Vec::new();
+        self.prepare(raw, &mut x)?;
+        let n = x.len();
+        let logits = self
+            .net
+            .forward(Tensor::from_data(TensorData::new(x, [1, n]), device));
+        softmax(logits, 1)
+            .into_data()
+            .try_into_vec::<f32>()
+            .map_err(|e| Error::Bundle(format!("reading probabilities: {e:?}")))
+    }
+}
+
+/// A loaded bundle.
+#[derive(Debug)]
+pub struct Bundle {
+    /// The manifest.
+    pub manifest: BundleManifest,
+    /// Its models, in manifest order.
+    pub models: Vec<LoadedModel>,
+}
+
+/// What a bundle says of one track.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    /// Per model: the feature and its class probabilities.
+    pub models: Vec<(Feature, Vec<f32>)>,
+    /// Mean of the models' probabilities.
+    pub ensemble: Vec<f32>,
+}
+
+impl Prediction {
+    /// Index of the most probable class of the ensemble.
+    pub fn top(&self) -> usize {
+        argmax(&self.ensemble)
+    }
+}
+
+/// Index of the largest value (the first on ties).
+pub fn argmax(p: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, &v) in p.iter().enumerate() {
+        if v > p[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+impl Bundle {
+    /// Parses `manifest.json` and loads every model's weights through `read(weights_name)`.
+    pub fn load(
+        manifest_json: &str,
+        mut read: impl FnMut(&str) -> Result<Vec<u8>>,
+        device: &Device,
+    ) -> Result<Bundle> {
+        let manifest: BundleManifest = serde_json::from_str(manifest_json)
+            .map_err(|e| Error::Bundle(format!("manifest.json: {e}")))?;
+        if manifest.format != FORMAT {
+            return Err(Error::Bundle(format!(
+                "manifest.json: format {}, this build reads {FORMAT}",
+                manifest.format
+            )));
+        }
+        let mut models = Vec::with_capacity(manifest.models.len());
+        for entry in &manifest.models {
+            let bytes = read(&entry.weights)?;
+            models.push(LoadedModel::load(
+                entry.clone(),
+                manifest.classes.len(),
+                bytes,
+                device,
+            )?);
+        }
+        Ok(Bundle { manifest, models })
+    }
+
+    /// The features the bundle's models read.
+    pub fn features(&self) -> Vec<Feature> {
+        self.models.iter().map(|m| m.entry.feature).collect()
+    }
+
+    /// Runs every model whose feature `features` holds and averages their probabilities.
+    pub fn predict(&self, features: &FeatureSet, device: &Device) -> Result<Prediction> {
+        let mut models = Vec::new();
+        for m in &self.models {
+            let Some(x) = features.get(m.entry.feature) else {
+                continue;
+            };
+            let raw: Vec<f32> = x.iter().copied().collect();
+            models.push((m.entry.feature, m.predict(&raw, device)?));
+        }
+        if models.is_empty() {
+            return Err(Error::Bundle(
+                "none of the bundle's features were computed".into(),
+            ));
+        }
+        let mut ensemble = vec![0.0f32; self.manifest.classes.len()];
+        for (_, p) in &models {
+            ensemble.iter_mut().zip(p).for_each(|(e, &v)| *e += v);
+        }
+        let n = models.len() as f32;
+        ensemble.iter_mut().for_each(|e| *e /= n);
+        Ok(Prediction { models, ensemble })
+    }
+}

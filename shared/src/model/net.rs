@@ -1,0 +1,355 @@
+//! The genre networks: one definition, trained natively and run in the browser.
+//!
+//! [`Architecture`] is the serialisable description stored in a bundle's manifest;
+//! [`Architecture::init`] builds the [`GenreModel`] whose weights a `.bpk` file holds. Every
+//! model reads a batch of prepared, normalised inputs flattened to `[batch, values]` and returns
+//! logits `[batch, classes]`.
+
+use burn::module::Module;
+use burn::nn::conv::{Conv1d, Conv1dConfig, Conv2d, Conv2dConfig};
+use burn::nn::pool::{MaxPool1d, MaxPool1dConfig, MaxPool2d, MaxPool2dConfig};
+use burn::nn::{
+    BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig1d,
+    PaddingConfig2d,
+};
+use burn::prelude::*;
+use burn::tensor::activation::relu;
+use serde::{Deserialize, Serialize};
+
+use crate::features::Feature;
+
+/// Dropout before each classifier layer.
+const DROPOUT: f64 = 0.3;
+
+/// A network's layout: enough to rebuild it before loading its weights.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Architecture {
+    /// A 2-D CNN over a `(rows, frames)` time–frequency input: 3×3 conv → batch norm → ReLU →
+    /// 2×2 max pool per block (no frequency pooling once a single row is left), global average,
+    /// dropout, linear.
+    Cnn2d {
+        /// Frequency rows of the input.
+        rows: usize,
+        /// Frames of the input.
+        frames: usize,
+        /// Output channels of each block.
+        channels: Vec<usize>,
+    },
+    /// A 1-D CNN over `(in_channels, length)`: a strided stem convolution, then blocks of
+    /// conv (kernel 5) → batch norm → ReLU → max pool 4 (while long enough), global average,
+    /// dropout, linear.
+    Cnn1d {
+        /// Input channels (1 for the waveform, the feature's rows for the spectral extras).
+        in_channels: usize,
+        /// Input length (samples or frames).
+        length: usize,
+        /// Kernel of the stem convolution.
+        stem_kernel: usize,
+        /// Stride of the stem convolution.
+        stem_stride: usize,
+        /// Output channels of the stem and of each later block.
+        channels: Vec<usize>,
+    },
+    /// A multi-layer perceptron: linear → ReLU → dropout per hidden layer, then linear.
+    Mlp {
+        /// Input values.
+        inputs: usize,
+        /// Width of each hidden layer.
+        hidden: Vec<usize>,
+    },
+}
+
+impl Architecture {
+    /// The architecture Genrescope trains for `feature` on a prepared input of `input_shape`.
+    pub fn for_feature(feature: Feature, input_shape: &[usize]) -> Architecture {
+        match feature {
+            Feature::Waveform => Architecture::Cnn1d {
+                in_channels: 1,
+                length: input_shape[0],
+                stem_kernel: 64,
+                stem_stride: 16,
+                channels: vec![16, 32, 64, 64],
+            },
+            Feature::Fourier => Architecture::Mlp {
+                inputs: input_shape[0],
+                hidden: vec![128, 64],
+            },
+            Feature::SpectralCentroid
+            | Feature::SpectralBandwidth
+            | Feature::SpectralRolloff
+            | Feature::SpectralContrast
+            | Feature::ZeroCrossingRate
+            | Feature::Rms => Architecture::Cnn1d {
+                in_channels: input_shape[0],
+                length: input_shape[1],
+                stem_kernel: 5,
+                stem_stride: 1,
+                channels: vec![16, 32, 32],
+            },
+            _ => Architecture::Cnn2d {
+                rows: input_shape[0],
+                frames: input_shape[1],
+                channels: vec![8, 16, 32, 64],
+            },
+        }
+    }
+
+    /// Short name for logs and the manifest: `cnn2d`, `cnn1d`, `mlp`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Architecture::Cnn2d { .. } => "cnn2d",
+            Architecture::Cnn1d { .. } => "cnn1d",
+            Architecture::Mlp { .. } => "mlp",
+        }
+    }
+
+    /// Number of input values the model reads per example.
+    pub fn input_len(&self) -> usize {
+        match self {
+            Architecture::Cnn2d { rows, frames, .. } => rows * frames,
+            Architecture::Cnn1d {
+                in_channels,
+                length,
+                ..
+            } => in_channels * length,
+            Architecture::Mlp { inputs, .. } => *inputs,
+        }
+    }
+
+    /// Builds the network with fresh weights on `device` (seed the device first for
+    /// reproducible weights).
+    pub fn init(&self, classes: usize, device: &Device) -> GenreModel {
+        match self {
+            Architecture::Cnn2d {
+                rows,
+                frames,
+                channels,
+            } => GenreModel::Cnn2d(Cnn2dNet::new(*rows, *frames, channels, classes, device)),
+            Architecture::Cnn1d {
+                in_channels,
+                length,
+                stem_kernel,
+                stem_stride,
+                channels,
+            } => GenreModel::Cnn1d(Cnn1dNet::new(
+                *in_channels,
+                *length,
+                (*stem_kernel, *stem_stride),
+                channels,
+                classes,
+                device,
+            )),
+            Architecture::Mlp { inputs, hidden } => {
+                GenreModel::Mlp(MlpNet::new(*inputs, hidden, classes, device))
+            }
+        }
+    }
+}
+
+/// Any of Genrescope's genre networks.
+#[derive(Module, Debug)]
+pub enum GenreModel {
+    /// See [`Architecture::Cnn2d`].
+    Cnn2d(Cnn2dNet),
+    /// See [`Architecture::Cnn1d`].
+    Cnn1d(Cnn1dNet),
+    /// See [`Architecture::Mlp`].
+    Mlp(MlpNet),
+}
+
+impl GenreModel {
+    /// Logits `[batch, classes]` for prepared inputs `[batch, values]`.
+    pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        match self {
+            GenreModel::Cnn2d(m) => m.forward(x),
+            GenreModel::Cnn1d(m) => m.forward(x),
+            GenreModel::Mlp(m) => m.forward(x),
+        }
+    }
+}
+
+/// conv 3×3 → batch norm → ReLU → max pool.
+#[derive(Module, Debug)]
+pub struct Block2d {
+    conv: Conv2d,
+    norm: BatchNorm,
+    pool: MaxPool2d,
+}
+
+impl Block2d {
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        self.pool
+            .forward(relu(self.norm.forward(self.conv.forward(x))))
+    }
+}
+
+/// See [`Architecture::Cnn2d`].
+#[derive(Module, Debug)]
+pub struct Cnn2dNet {
+    blocks: Vec<Block2d>,
+    dropout: Dropout,
+    head: Linear,
+    rows: usize,
+    frames: usize,
+}
+
+impl Cnn2dNet {
+    fn new(
+        rows: usize,
+        frames: usize,
+        channels: &[usize],
+        classes: usize,
+        device: &Device,
+    ) -> Self {
+        let (mut h, mut w, mut c_in) = (rows, frames, 1);
+        let mut blocks = Vec::new();
+        for &c in channels {
+            let (ph, pw) = (if h >= 2 { 2 } else { 1 }, if w >= 2 { 2 } else { 1 });
+            blocks.push(Block2d {
+                conv: Conv2dConfig::new([c_in, c], [3, 3])
+                    .with_padding(PaddingConfig2d::Same)
+                    .init(device),
+                norm: BatchNormConfig::new(c).init(device),
+                pool: MaxPool2dConfig::new([ph, pw]).with_strides([ph, pw]).init(),
+            });
+            (h, w, c_in) = (h / ph, w / pw, c);
+        }
+        Cnn2dNet {
+            blocks,
+            dropout: DropoutConfig::new(DROPOUT).init(),
+            head: LinearConfig::new(c_in, classes).init(device),
+            rows,
+            frames,
+        }
+    }
+
+    fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        let [b, _] = x.dims();
+        let mut x = x.reshape([b, 1, self.rows, self.frames]);
+        for block in &self.blocks {
+            x = block.forward(x);
+        }
+        // Global average over frequency and time: [b, c, h, w] → [b, c].
+        let x = x.flatten::<3>(2, 3).mean_dim(2).flatten::<2>(1, 2);
+        self.head.forward(self.dropout.forward(x))
+    }
+}
+
+/// conv → batch norm → ReLU → max pool (or no pool).
+#[derive(Module, Debug)]
+pub struct Block1d {
+    conv: Conv1d,
+    norm: BatchNorm,
+    pool: Option<MaxPool1d>,
+}
+
+impl Block1d {
+    fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        let x = relu(self.norm.forward(self.conv.forward(x)));
+        match &self.pool {
+            Some(p) => p.forward(x),
+            None => x,
+        }
+    }
+}
+
+/// See [`Architecture::Cnn1d`].
+#[derive(Module, Debug)]
+pub struct Cnn1dNet {
+    blocks: Vec<Block1d>,
+    dropout: Dropout,
+    head: Linear,
+    in_channels: usize,
+    length: usize,
+}
+
+impl Cnn1dNet {
+    fn new(
+        in_channels: usize,
+        length: usize,
+        (stem_kernel, stem_stride): (usize, usize),
+        channels: &[usize],
+        classes: usize,
+        device: &Device,
+    ) -> Self {
+        let (mut len, mut c_in) = (length, in_channels);
+        let mut blocks = Vec::new();
+        for (i, &c) in channels.iter().enumerate() {
+            let (k, s) = if i == 0 {
+                (stem_kernel, stem_stride)
+            } else {
+                (5, 1)
+            };
+            let conv = Conv1dConfig::new(c_in, c, k).with_stride(s);
+            let conv = if s == 1 {
+                conv.with_padding(PaddingConfig1d::Same)
+            } else {
+                conv.with_padding(PaddingConfig1d::Explicit((k - s) / 2, (k - s) / 2))
+            };
+            len = if s == 1 {
+                len
+            } else {
+                (len + (k - s) - k) / s + 1
+            };
+            let pool = (len >= 8).then(|| MaxPool1dConfig::new(4).init());
+            if pool.is_some() {
+                len /= 4;
+            }
+            blocks.push(Block1d {
+                conv: conv.init(device),
+                norm: BatchNormConfig::new(c).init(device),
+                pool,
+            });
+            c_in = c;
+        }
+        Cnn1dNet {
+            blocks,
+            dropout: DropoutConfig::new(DROPOUT).init(),
+            head: LinearConfig::new(c_in, classes).init(device),
+            in_channels,
+            length,
+        }
+    }
+
+    fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        let [b, _] = x.dims();
+        let mut x = x.reshape([b, self.in_channels, self.length]);
+        for block in &self.blocks {
+            x = block.forward(x);
+        }
+        let x = x.mean_dim(2).flatten::<2>(1, 2);
+        self.head.forward(self.dropout.forward(x))
+    }
+}
+
+/// See [`Architecture::Mlp`].
+#[derive(Module, Debug)]
+pub struct MlpNet {
+    layers: Vec<Linear>,
+    dropout: Dropout,
+    head: Linear,
+}
+
+impl MlpNet {
+    fn new(inputs: usize, hidden: &[usize], classes: usize, device: &Device) -> Self {
+        let mut layers = Vec::new();
+        let mut n = inputs;
+        for &h in hidden {
+            layers.push(LinearConfig::new(n, h).init(device));
+            n = h;
+        }
+        MlpNet {
+            layers,
+            dropout: DropoutConfig::new(DROPOUT).init(),
+            head: LinearConfig::new(n, classes).init(device),
+        }
+    }
+
+    fn forward(&self, mut x: Tensor<2>) -> Tensor<2> {
+        for layer in &self.layers {
+            x = self.dropout.forward(relu(layer.forward(x)));
+        }
+        self.head.forward(x)
+    }
+}

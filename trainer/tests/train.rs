@@ -1,0 +1,355 @@
+//! Stage 3 end to end: `pipeline` on a small demo dataset writes a bundle that loads and
+//! predicts what training recorded, metrics that agree with the predictions, logs and PNGs;
+//! `train` is deterministic for a seed and refuses bad input with one line and no bundle.
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+mod common;
+
+use common::{genrescope, text};
+use genrescope::train::data::FeatureStore;
+use genrescope_core::Feature;
+use genrescope_core::model::burn::prelude::Device;
+use genrescope_core::model::{Bundle, BundleManifest, argmax};
+use ndarray::Array3;
+use serde_json::Value;
+
+fn run_ok(args: &[&dyn AsRef<OsStr>]) -> String {
+    let out = genrescope(args);
+    assert!(out.status.success(), "{}", text(&out));
+    text(&out)
+}
+
+/// A small FMA-shaped demo dataset: `per_genre` tracks of each of the 8 genres, 4 s clips.
+fn demo(dir: &Path, per_genre: &str) -> PathBuf {
+    let demo = dir.join("demo");
+    run_ok(&[
+        &"demo-data",
+        &"-o",
+        &demo,
+        &"--tracks-per-genre",
+        &per_genre,
+        &"--clip-seconds",
+        &"4",
+    ]);
+    demo
+}
+
+/// Stages 0–2 of the pipeline on `demo` with 3 s signals, for the features in `features`.
+fn features(dir: &Path, features: &str) -> (PathBuf, PathBuf) {
+    let demo = demo(dir, "5");
+    let work = dir.join("work");
+    let generalised = work.join("generalised");
+    let signals = work.join("signals");
+    let feats = work.join("features");
+    run_ok(&[
+        &"generalise",
+        &"--metadata-path",
+        &demo.join("fma_metadata"),
+        &"-o",
+        &generalised,
+    ]);
+    run_ok(&[
+        &"transform",
+        &"-m",
+        &generalised,
+        &"-d",
+        &demo.join("fma_small"),
+        &"-o",
+        &signals,
+        &"--signal-length",
+        &"3",
+    ]);
+    run_ok(&[
+        &"extract",
+        &"-d",
+        &signals,
+        &"-o",
+        &feats,
+        &"--features",
+        &features,
+    ]);
+    (feats, generalised)
+}
+
+fn json(path: &Path) -> Value {
+    serde_json::from_slice(&fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+        .unwrap()
+}
+
+/// Width and height from a PNG's IHDR chunk, after checking the signature.
+fn png_size(path: &Path) -> (u32, u32) {
+    let b = fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(
+        &b[..8],
+        b"\x89PNG\r\n\x1a\n",
+        "{} is not a PNG",
+        path.display()
+    );
+    assert_eq!(&b[12..16], b"IHDR");
+    let be = |i: usize| u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+    (be(16), be(20))
+}
+
+fn load_bundle(models: &Path) -> Result<Bundle, genrescope_core::Error> {
+    let manifest = fs::read_to_string(models.join("manifest.json")).unwrap();
+    Bundle::load(
+        &manifest,
+        |name| Ok(fs::read(models.join(name))?),
+        &Device::flex(),
+    )
+}
+
+#[test]
+fn pipeline_writes_a_bundle_that_predicts_what_training_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = demo(dir.path(), "6");
+    let work = dir.path().join("work");
+    let args: [&dyn AsRef<OsStr>; 9] = [
+        &"pipeline",
+        &"--fma",
+        &demo,
+        &"-o",
+        &work,
+        &"-e",
+        &"2",
+        &"--signal-length",
+        &"3",
+    ];
+    let log = run_ok(&args);
+    for needle in [
+        "stage 0",
+        "stage 1",
+        "stage 2",
+        "stage 3",
+        "epoch   2/2",
+        "ensemble of 16",
+    ] {
+        assert!(log.contains(needle), "no `{needle}` in:\n{log}");
+    }
+    let models = work.join("models");
+
+    // The bundle: every feature of the registry, each weights file present.
+    let manifest: BundleManifest =
+        serde_json::from_slice(&fs::read(models.join("manifest.json")).unwrap()).unwrap();
+    let names: Vec<&str> = manifest.models.iter().map(|m| m.feature.name()).collect();
+    let all: Vec<&str> = Feature::ALL.iter().map(|f| f.name()).collect();
+    assert_eq!(names, all);
+    assert_eq!(manifest.signal_samples, 3 * 22_050);
+    assert_eq!(manifest.classes.len(), 8);
+
+    // metrics.json: every model and the ensemble, with the four figures.
+    let metrics = json(&models.join("metrics.json"));
+    let test_rows = metrics["split"]["test"].as_u64().unwrap();
+    assert_eq!(metrics["split"]["source"], "fma");
+    assert!(test_rows >= 8, "{metrics}");
+    for name in all.iter().copied().chain(["ensemble"]) {
+        let m = &metrics[name];
+        let acc = m["test_accuracy"].as_f64().unwrap_or(-1.0);
+        assert!((0.0..=1.0).contains(&acc), "{name}: {m}");
+        assert!(m["macro_f1"].as_f64().is_some(), "{name}");
+        assert_eq!(m["per_genre"].as_object().unwrap().len(), 8, "{name}");
+        let confusion: Vec<Vec<u64>> = serde_json::from_value(m["confusion"].clone()).unwrap();
+        let total: u64 = confusion.iter().flatten().sum();
+        assert_eq!(total, test_rows, "{name}");
+        let correct: u64 = (0..8).map(|i| confusion[i][i]).sum();
+        assert!((correct as f64 / total as f64 - acc).abs() < 1e-9, "{name}");
+    }
+
+    // Logs: 2 epochs per model, CSV and JSON.
+    let log_json = json(&models.join("training_log.json"));
+    assert_eq!(log_json.as_array().unwrap().len(), 2 * 16);
+    let csv = fs::read_to_string(models.join("training_log.csv")).unwrap();
+    assert!(csv.starts_with(
+        "model,epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,seconds"
+    ));
+    assert_eq!(csv.lines().count(), 1 + 2 * 16);
+
+    // Plots: one confusion matrix and one curve per model, and the ensemble's matrix.
+    for name in &all {
+        let (w, h) = png_size(&models.join(format!("plots/{name}_confusion.png")));
+        assert!(w > 300 && h > 300);
+        assert_eq!(
+            png_size(&models.join(format!("plots/{name}_curves.png"))),
+            (1100, 440)
+        );
+    }
+    png_size(&models.join("plots/ensemble_confusion.png"));
+
+    // The bundle loads through the core crate (as the browser loads it) and gives, for every
+    // test track, the class and probability training recorded.
+    let bundle = load_bundle(&models).expect("bundle loads");
+    let store = FeatureStore::open(&work.join("features")).unwrap();
+    let predictions = fs::read_to_string(models.join("test_predictions.csv")).unwrap();
+    let mut recorded: BTreeMap<(String, u64), (usize, f32)> = BTreeMap::new();
+    for line in predictions.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        recorded.insert(
+            (f[0].to_string(), f[1].parse().unwrap()),
+            (f[3].parse().unwrap(), f[4].parse().unwrap()),
+        );
+    }
+    assert_eq!(recorded.len() as u64, 17 * test_rows);
+    let mut checked = 0;
+    for m in &bundle.models {
+        let mut rows = store.rows(m.entry.feature).unwrap();
+        let mut raw = Vec::new();
+        for (row, &id) in store.track_ids.iter().enumerate() {
+            let Some(&(class, p)) = recorded.get(&(m.entry.feature.name().to_string(), id)) else {
+                continue;
+            };
+            rows.read(row, &mut raw).unwrap();
+            let probs = m.predict(&raw, &Device::flex()).unwrap();
+            assert_eq!(argmax(&probs), class, "{} track {id}", m.entry.feature);
+            assert!(
+                (probs[class] - p).abs() < 1e-5,
+                "{} track {id}: {} vs {p}",
+                m.entry.feature,
+                probs[class]
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked as u64, 16 * test_rows);
+
+    // A rerun skips what is complete and keeps the weights.
+    let before = fs::read(models.join("mel.bpk")).unwrap();
+    let again = run_ok(&args);
+    assert!(again.contains("is complete, skipped"), "{again}");
+    assert!(
+        again.contains("mel: already trained with these settings, kept"),
+        "{again}"
+    );
+    assert_eq!(fs::read(models.join("mel.bpk")).unwrap(), before);
+}
+
+#[test]
+fn train_is_deterministic_for_a_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (feats, meta) = features(dir.path(), "mel,rms");
+    let train = |out: &Path, seed: &str| {
+        run_ok(&[
+            &"train", &"-d", &feats, &"-o", &out, &"-m", &meta, &"-e", &"2", &"--seed", &seed,
+        ])
+    };
+    let (a, b, c) = (
+        dir.path().join("a"),
+        dir.path().join("b"),
+        dir.path().join("c"),
+    );
+    train(&a, "7");
+    train(&b, "7");
+    train(&c, "8");
+    for f in ["mel.bpk", "rms.bpk"] {
+        let bytes = fs::read(a.join(f)).unwrap();
+        assert_eq!(
+            bytes,
+            fs::read(b.join(f)).unwrap(),
+            "{f} differs between equal seeds"
+        );
+        assert_ne!(
+            bytes,
+            fs::read(c.join(f)).unwrap(),
+            "{f} is the same for another seed"
+        );
+    }
+    assert_eq!(
+        fs::read(a.join("training_log.csv"))
+            .map(|b| b.len())
+            .unwrap(),
+        fs::read(b.join("training_log.csv"))
+            .map(|b| b.len())
+            .unwrap()
+    );
+}
+
+#[test]
+fn train_and_bundles_refuse_bad_input_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (feats, meta) = features(dir.path(), "mel,rms");
+    let fail = |args: &[&dyn AsRef<OsStr>], needle: &str| {
+        let out = genrescope(args);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "no `{needle}` in: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    };
+    let out = dir.path().join("models");
+
+    // An unknown feature, and a feature that was not extracted.
+    fail(
+        &[
+            &"train",
+            &"-d",
+            &feats,
+            &"-o",
+            &out,
+            &"-m",
+            &meta,
+            &"-e",
+            &"1",
+            &"--features",
+            &"mel,bogus",
+        ],
+        "unknown feature 'bogus'",
+    );
+    fail(
+        &[
+            &"train",
+            &"-d",
+            &feats,
+            &"-o",
+            &out,
+            &"-m",
+            &meta,
+            &"-e",
+            &"1",
+            &"--features",
+            &"tonnetz",
+        ],
+        "holds no `tonnetz`",
+    );
+
+    // A features folder whose rms.npy has a row fewer than the manifest says.
+    let broken = dir.path().join("broken");
+    fs::create_dir(&broken).unwrap();
+    for e in fs::read_dir(&feats).unwrap() {
+        let e = e.unwrap();
+        fs::copy(e.path(), broken.join(e.file_name())).unwrap();
+    }
+    let rms: Array3<f32> = ndarray_npy::read_npy(feats.join("rms.npy")).unwrap();
+    let short = rms.slice(ndarray::s![1.., .., ..]).to_owned();
+    ndarray_npy::write_npy(broken.join("rms.npy"), &short).unwrap();
+    let rows = rms.shape()[0];
+    fail(
+        &[
+            &"train", &"-d", &broken, &"-o", &out, &"-m", &meta, &"-e", &"1",
+        ],
+        &format!("rms.npy: {} rows, but manifest.json says {rows}", rows - 1),
+    );
+    assert!(!out.join("manifest.json").exists());
+
+    // A good bundle, then weights that do not match its manifest.
+    run_ok(&[
+        &"train", &"-d", &feats, &"-o", &out, &"-m", &meta, &"-e", &"1",
+    ]);
+    load_bundle(&out).expect("the bundle loads");
+    fs::copy(out.join("rms.bpk"), out.join("mel.bpk")).unwrap();
+    let err = load_bundle(&out).unwrap_err().to_string();
+    assert!(err.contains("mel.bpk: weights do not match"), "{err}");
+    fs::write(out.join("mel.bpk"), b"not burnpack").unwrap();
+    let err = load_bundle(&out).unwrap_err().to_string();
+    assert!(err.contains("mel.bpk: not a Burnpack file"), "{err}");
+    let manifest = fs::read_to_string(out.join("manifest.json")).unwrap();
+    let err = Bundle::load(
+        &manifest.replace("\"format\": 1", "\"format\": 9"),
+        |_| Ok(vec![]),
+        &Device::flex(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("format 9"), "{err}");
+}
