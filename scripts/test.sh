@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every test: native (cargo test, release), the wasm-bindgen tests in headless Chromium and
+# Every test: native (cargo test, release; burn-wgpu on Mesa's lavapipe), the wasm-bindgen tests in headless Chromium and
 # the Playwright end-to-end specs against the built site. `.ci/run` runs exactly this.
 #
 #   scripts/test.sh
@@ -15,6 +15,14 @@ cargo fmt --all --check || status=1
 
 log "the core without its decode feature (cargo check)"
 cargo check --release -p genrescope-core --no-default-features || status=1
+
+if [ ! -e /usr/share/vulkan/icd.d/lvp_icd.x86_64.json ]; then
+  log "Mesa's lavapipe, so burn-wgpu's test runs without a GPU (apt-get mesa-vulkan-drivers)"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mesa-vulkan-drivers
+fi
 
 log "native tests (cargo test --release)"
 cargo test --release --workspace --exclude genrescope-web || status=1

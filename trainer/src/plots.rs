@@ -185,6 +185,8 @@ pub fn curves_png(
             chart
                 .configure_mesh()
                 .x_desc("epoch")
+                .x_label_formatter(&|x| format!("{x:.0}"))
+                .x_labels(points.len().clamp(2, 12))
                 .y_desc(ylabel)
                 .label_style(("sans-serif", 14))
                 .axis_desc_style(("sans-serif", 15))

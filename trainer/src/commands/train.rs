@@ -151,9 +151,11 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
     }
     let store = FeatureStore::open(&args.data)?;
     let available = store.features()?;
-    let wanted = Feature::parse_list(&args.train.features).context("flag --features")?;
-    for f in &wanted {
-        if !available.contains(f) {
+    let features: Vec<Feature> = if args.train.features.trim() == "all" {
+        available.clone()
+    } else {
+        let wanted = Feature::parse_list(&args.train.features).context("flag --features")?;
+        if let Some(f) = wanted.iter().find(|f| !available.contains(f)) {
             bail!(
                 "flag --features: {} holds no `{f}` (extracted: {})",
                 args.data.display(),
@@ -164,10 +166,6 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
                     .join(", ")
             );
         }
-    }
-    let features: Vec<Feature> = if args.train.features.trim() == "all" {
-        available.clone()
-    } else {
         wanted
     };
     let classes = store.manifest.classes.clone();

@@ -468,12 +468,15 @@ fn write_audio(root: &Path, t: &DemoTrack, seed: u64) -> Result<()> {
         _ => {
             let audio = render(t.style(), t.seconds, SAMPLE_RATE, seed ^ t.track_id.wrapping_mul(0x9E37_79B9));
             let mut mp3 = mp3::encode(&audio)?;
-            // 128 kbit/s: 16,000 bytes a second.
+            // 128 kbit/s: 16,000 bytes a second. The damage sits at the same share of any clip
+            // length (for 30 s clips: cut at 10 s, garbage from 4 s to 6 s).
+            let at = |share: f32| ((t.seconds * share * 16_000.0) as usize).min(mp3.len());
             match t.broken {
-                Some(Broken::Truncated) => mp3.truncate(10 * 16_000 + 217),
+                Some(Broken::Truncated) => mp3.truncate((at(1.0 / 3.0) + 217).min(mp3.len())),
                 Some(Broken::CorruptFrames) => {
                     let mut rng = SplitMix64::new(t.track_id);
-                    for b in &mut mp3[4 * 16_000..6 * 16_000] {
+                    let range = at(4.0 / 30.0)..at(6.0 / 30.0);
+                    for b in &mut mp3[range] {
                         *b = (rng.next_u64() >> 56) as u8;
                     }
                 }
