@@ -27,7 +27,14 @@ fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(10);
-    let dev = Device::flex().autodiff();
+    // GENRESCOPE_BENCH_BACKEND=ndarray|wgpu measures another backend.
+    let dev = match std::env::var("GENRESCOPE_BENCH_BACKEND").as_deref() {
+        #[allow(deprecated)]
+        Ok("ndarray") => Device::ndarray(),
+        Ok("wgpu") => Device::wgpu_options().init().expect("a wgpu adapter"),
+        _ => Device::flex(),
+    }
+    .autodiff();
     dev.seed(42);
     let arch = Architecture::for_feature(Feature::Mel, &[128, 603]);
     let mut model = arch.init(CLASSES, &dev);
