@@ -27,7 +27,11 @@ wasm=$(ls dist/*.wasm)
 printf '    %s: %s bytes, %s gzipped\n' "$wasm" "$(wc -c <"$wasm")" "$(gzip -9c "$wasm" | wc -c)"
 
 step "fixtures (make-mp3) → target/e2e-fixtures/"
-cargo run --quiet -p genrescope-e2e --bin make-mp3 -- target/e2e-fixtures
+# The fixtures tool links the trainer library (burn). Built as `cargo test --workspace` builds
+# (release, all targets, so with the same dev-dependency features) it reuses test.sh's build;
+# `cargo run -p genrescope-e2e` alone would resolve other features and rebuild burn.
+cargo build --quiet --release --workspace --exclude genrescope-web --all-targets
+"$CARGO_TARGET_DIR/release/make-mp3" target/e2e-fixtures
 
 failed=()
 

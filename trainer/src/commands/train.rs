@@ -15,7 +15,7 @@
 
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Instant, SystemTime};
 
@@ -628,9 +628,4 @@ fn write_outputs(
         }),
     };
     write_json(&out.join(bundle::MANIFEST), &manifest)
-}
-
-/// The bundle's manifest path in a models folder.
-pub fn manifest_path(models: &Path) -> PathBuf {
-    models.join(bundle::MANIFEST)
 }
