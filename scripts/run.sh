@@ -16,8 +16,8 @@
 port="${PORT:-8080}"
 work="${WORK:-work}"
 cargo fetch --quiet
-log "building the trainer (cargo build --release -p genrescope)"
-cargo build --release -p genrescope
+log "building the trainer (release; the same build as test.sh's, so neither redoes the other's)"
+cargo build --release --workspace --exclude genrescope-web --all-targets
 bin="$CARGO_TARGET_DIR/release/genrescope"
 log "demo data → $work/fma (genrescope demo-data: 30 synthesised tracks per genre)"
 "$bin" demo-data -o "$work/fma" --tracks-per-genre 30
