@@ -195,7 +195,8 @@ pub fn curves_png(
             let series = |f: fn(&CurvePoint) -> f64| -> Vec<(f64, f64)> {
                 points.iter().map(|p| (p.epoch as f64, f(p))).collect()
             };
-            let (t, v): (fn(&CurvePoint) -> f64, fn(&CurvePoint) -> f64) = if pick == 0 {
+            type Pick = fn(&CurvePoint) -> f64;
+            let (t, v): (Pick, Pick) = if pick == 0 {
                 (|p| p.train_loss, |p| p.validation_loss)
             } else {
                 (|p| p.train_accuracy, |p| p.validation_accuracy)

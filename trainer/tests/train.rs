@@ -3,7 +3,7 @@
 //! `train` is deterministic for a seed and refuses bad input with one line and no bundle.
 
 use std::collections::BTreeMap;
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -16,6 +16,31 @@ use genrescope_core::model::burn::prelude::Device;
 use genrescope_core::model::{Bundle, BundleManifest, argmax};
 use ndarray::Array3;
 use serde_json::Value;
+
+/// `genrescope train -d features -o out -m meta -e epochs` followed by `extra`.
+fn train_args(
+    features: &Path,
+    out: &Path,
+    meta: &Path,
+    epochs: &str,
+    extra: &[&str],
+) -> Vec<OsString> {
+    let mut args: Vec<OsString> = vec!["train".into(), "-d".into(), features.into(), "-o".into()];
+    args.extend([
+        out.into(),
+        "-m".into(),
+        meta.into(),
+        "-e".into(),
+        epochs.into(),
+    ]);
+    args.extend(extra.iter().map(OsString::from));
+    args
+}
+
+/// `args` as `genrescope()` takes them.
+fn refs(args: &[OsString]) -> Vec<&dyn AsRef<OsStr>> {
+    args.iter().map(|a| a as &dyn AsRef<OsStr>).collect()
+}
 
 fn run_ok(args: &[&dyn AsRef<OsStr>]) -> String {
     let out = genrescope(args);
@@ -152,19 +177,13 @@ fn train_runs_on_ndarray_and_wgpu_and_their_bundles_load_on_flex() {
     let (feats, meta) = features(dir.path(), "mel,rms");
     for backend in ["ndarray", "wgpu"] {
         let out = dir.path().join(backend);
-        let log = run_ok(&[
-            &"train",
-            &"-d",
+        let log = run_ok(&refs(&train_args(
             &feats,
-            &"-o",
             &out,
-            &"-m",
             &meta,
-            &"-e",
-            &"2",
-            &"--backend",
-            &backend,
-        ]);
+            "2",
+            &["--backend", backend],
+        )));
         assert!(log.contains(&format!("backend {backend}")), "{log}");
         let manifest: BundleManifest =
             serde_json::from_slice(&fs::read(out.join("manifest.json")).unwrap()).unwrap();
@@ -269,9 +288,13 @@ fn train_is_deterministic_for_a_seed() {
     let dir = tempfile::tempdir().unwrap();
     let (feats, meta) = features(dir.path(), "mel,rms");
     let train = |out: &Path, seed: &str| {
-        run_ok(&[
-            &"train", &"-d", &feats, &"-o", &out, &"-m", &meta, &"-e", &"2", &"--seed", &seed,
-        ])
+        run_ok(&refs(&train_args(
+            &feats,
+            out,
+            &meta,
+            "2",
+            &["--seed", seed],
+        )))
     };
     let (a, b, c) = (
         dir.path().join("a"),
@@ -316,8 +339,8 @@ fn train_is_deterministic_for_a_seed() {
 fn train_and_bundles_refuse_bad_input_with_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let (feats, meta) = features(dir.path(), "mel,rms");
-    let fail = |args: &[&dyn AsRef<OsStr>], needle: &str| {
-        let out = genrescope(args);
+    let fail = |args: &[OsString], needle: &str| {
+        let out = genrescope(&refs(args));
         assert_eq!(out.status.code(), Some(2), "{}", text(&out));
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(needle), "no `{needle}` in: {err}");
@@ -331,19 +354,7 @@ fn train_and_bundles_refuse_bad_input_with_one_line() {
         ("tonnetz", "holds no `tonnetz`"),
     ] {
         fail(
-            &[
-                &"train",
-                &"-d",
-                &feats,
-                &"-o",
-                &out,
-                &"-m",
-                &meta,
-                &"-e",
-                &"1",
-                &"--features",
-                &list,
-            ],
+            &train_args(&feats, &out, &meta, "1", &["--features", list]),
             needle,
         );
     }
@@ -360,17 +371,13 @@ fn train_and_bundles_refuse_bad_input_with_one_line() {
     ndarray_npy::write_npy(broken.join("rms.npy"), &short).unwrap();
     let rows = rms.shape()[0];
     fail(
-        &[
-            &"train", &"-d", &broken, &"-o", &out, &"-m", &meta, &"-e", &"1",
-        ],
+        &train_args(&broken, &out, &meta, "1", &[]),
         &format!("rms.npy: {} rows, but manifest.json says {rows}", rows - 1),
     );
     assert!(!out.join("manifest.json").exists());
 
     // A good bundle, then weights that do not match its manifest.
-    run_ok(&[
-        &"train", &"-d", &feats, &"-o", &out, &"-m", &meta, &"-e", &"1",
-    ]);
+    run_ok(&refs(&train_args(&feats, &out, &meta, "1", &[])));
     load_bundle(&out).expect("the bundle loads");
     fs::copy(out.join("rms.bpk"), out.join("mel.bpk")).unwrap();
     let err = load_bundle(&out).unwrap_err().to_string();

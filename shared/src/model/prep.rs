@@ -180,7 +180,7 @@ impl Normaliser {
     /// Standardises a prepared input in place.
     pub fn apply(&self, x: &mut [f32]) -> Result<()> {
         let g = self.mean.len();
-        if g == 0 || x.len() % g != 0 || self.std.len() != g {
+        if g == 0 || !x.len().is_multiple_of(g) || self.std.len() != g {
             return Err(Error::invalid(
                 "normalisation",
                 format!("{} groups do not divide an input of {} values", g, x.len()),
