@@ -24,6 +24,10 @@ if [ ! -e /usr/share/vulkan/icd.d/lvp_icd.x86_64.json ]; then
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mesa-vulkan-drivers
 fi
 
+log "the core with its burn models for the browser (cargo check --target wasm32-unknown-unknown)"
+rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+cargo check --release --target wasm32-unknown-unknown -p genrescope-core --features model || status=1
+
 log "native tests (cargo test --release)"
 cargo test --release --workspace --exclude genrescope-web || status=1
 
