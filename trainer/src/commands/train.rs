@@ -32,6 +32,7 @@ use genrescope_core::model::{
 };
 use serde::{Deserialize, Serialize};
 
+use super::transform::fnv;
 use crate::cli::{Backend, TrainArgs};
 use crate::demo::synth::SplitMix64;
 use crate::fma::clean;
@@ -50,7 +51,7 @@ struct Settings {
     lr: f64,
     backend: String,
     rows: usize,
-    track_ids_hash: u64,
+    track_ids_fnv: String,
 }
 
 /// One epoch of one model.
@@ -108,12 +109,6 @@ struct SplitSummary {
     training: usize,
     validation: usize,
     test: usize,
-}
-
-fn fnv(ids: &[u64]) -> u64 {
-    ids.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &id| {
-        (h ^ id).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }
 
 /// Now, as RFC 3339 UTC to the second.
@@ -208,7 +203,7 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
         lr: args.train.lr,
         backend: args.train.backend.name().into(),
         rows: store.manifest.rows,
-        track_ids_hash: fnv(&store.track_ids),
+        track_ids_fnv: fnv(store.track_ids.iter().copied()),
     };
     let out = &args.output;
     let state = out.join(".train");

@@ -361,7 +361,7 @@ fn progress_bar(total: u64) -> ProgressBar {
     bar
 }
 
-fn fnv(ids: impl Iterator<Item = u64>) -> String {
+pub(crate) fn fnv(ids: impl Iterator<Item = u64>) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for id in ids {
         for b in id.to_le_bytes() {
