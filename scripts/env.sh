@@ -7,3 +7,14 @@ cd "$ROOT"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/genrescope/target}"
 export PATH="$HOME/.cargo/bin:$PATH"
 log() { printf '\n==> %s\n' "$*" >&2; }
+# need_apt PROBE PACKAGE...: installs the Debian packages when PROBE (a command or a file) is missing.
+need_apt() {
+  local probe=$1
+  shift
+  if command -v "$probe" >/dev/null 2>&1 || [ -e "$probe" ]; then return 0; fi
+  log "installing $* (apt-get: $probe is missing)"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
+}

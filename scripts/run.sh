@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on the built-in demo data: `genrescope pipeline` (stages 0-3: generalise,
 # transform, extract, train) on the FMA-shaped demo dataset, into work/ (each stage skipping what
-# is already done), then the web app, served on 127.0.0.1.
+# is already done), stage 4 (`genrescope artifacts`: features, plots, predictions and a video of
+# one test track), then the web app, served on 127.0.0.1.
 #
 #   scripts/run.sh            # serves on http://127.0.0.1:8080/ (PORT=… to change)
 #   WORK=dir scripts/run.sh   # where the data and stage outputs go (default: work/)
@@ -13,6 +14,7 @@
 # shellcheck source=scripts/web-tools.sh
 . scripts/web-tools.sh
 
+need_apt ffmpeg ffmpeg
 port="${PORT:-8080}"
 work="${WORK:-work}"
 cargo fetch --quiet
@@ -24,6 +26,10 @@ log "demo data → $work/fma (genrescope demo-data: 30 synthesised tracks per ge
 log "stages 0-3 → $work (genrescope pipeline; complete stages are skipped)"
 "$bin" pipeline --fma "$work/fma" -o "$work"
 log "the bundle, metrics and plots are in $work/models"
+song=$(awk -F, 'NR > 1 && $6 == "test" { print $1; exit }' "$work/generalised/tracks.csv")
+log "stage 4 → $work/artifacts (genrescope artifacts: track $song's features, plots, predictions, video)"
+"$bin" artifacts --song-id "$song" --metadata "$work/generalised" --server-data "$work/fma/fma_small" \
+  -o "$work/artifacts" --models "$work/models" --generate-features --generate-video
 log "building the web app (trunk build → dist/)"
 trunk build
 log "Genrescope is served at http://127.0.0.1:$port/ — open it, drop an MP3 (Ctrl-C stops)"

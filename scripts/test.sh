@@ -16,13 +16,9 @@ cargo fmt --all --check || status=1
 log "the core without its decode feature (cargo check)"
 cargo check --release -p genrescope-core --no-default-features || status=1
 
-if [ ! -e /usr/share/vulkan/icd.d/lvp_icd.x86_64.json ]; then
-  log "Mesa's lavapipe, so burn-wgpu's test runs without a GPU (apt-get mesa-vulkan-drivers)"
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo=sudo
-  $sudo apt-get update -qq
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mesa-vulkan-drivers
-fi
+# Mesa's lavapipe, so burn-wgpu's test runs without a GPU; ffmpeg for `artifacts --generate-video`.
+need_apt /usr/share/vulkan/icd.d/lvp_icd.x86_64.json mesa-vulkan-drivers
+need_apt ffmpeg ffmpeg
 
 log "the core with its burn models for the browser (cargo check --target wasm32-unknown-unknown)"
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown

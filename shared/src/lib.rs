@@ -6,6 +6,8 @@
 //! resampling. [`FeatureConfig`] holds every parameter; [`features::compute`] computes any
 //! subset of [`Feature`]s with shared work.
 //!
+//! [`plot`] holds the plot math (colour maps, axes, rasters) the CLI's PNGs and the page share.
+//!
 //! [`model`] (cargo feature `model`, default) holds the burn genre networks, their input
 //! preparation and the bundle format.
 //!
@@ -21,6 +23,7 @@ pub mod error;
 pub mod features;
 #[cfg(feature = "model")]
 pub mod model;
+pub mod plot;
 
 pub use config::FeatureConfig;
 pub use error::{Error, Result};

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 /// Genrescope: music-genre recognition over the FMA dataset, with librosa-equal features.
 #[derive(Debug, Parser)]
@@ -28,6 +28,8 @@ pub enum Command {
     Pipeline(PipelineArgs),
     /// Compute every feature of one audio file and write them as .npy files.
     Features(FeaturesArgs),
+    /// Stage 4: everything about one track: its signal, every feature, plots, predictions, a video.
+    Artifacts(ArtifactsArgs),
 }
 
 /// The burn backend models train on, chosen at run time.
@@ -237,4 +239,49 @@ pub struct FeaturesArgs {
     /// `all`, or a comma-separated list of feature names.
     #[arg(long, default_value = "all", value_name = "LIST")]
     pub features: String,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("track").required(true).args(["song_id", "input"])))]
+pub struct ArtifactsArgs {
+    /// FMA's `track_id` of the track, found through --metadata under --server-data.
+    #[arg(long, value_name = "ID", requires_all = ["metadata", "server_data"])]
+    pub song_id: Option<u64>,
+    /// The cleaned metadata (`genrescope generalise`'s folder or its tracks.parquet/.csv).
+    #[arg(short, long, value_name = "PATH")]
+    pub metadata: Option<PathBuf>,
+    /// The audio root holding FMA's `000/000002.mp3` layout.
+    #[arg(long, value_name = "DIR")]
+    pub server_data: Option<PathBuf>,
+    /// An audio file (MP3, FLAC, OGG/Vorbis or WAV), instead of --song-id.
+    #[arg(short, long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Where to write the artifacts.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// A model bundle (`genrescope train`'s models folder): predictions.json, a bar chart and,
+    /// for tracks longer than the bundle's signal, a genre timeline.
+    #[arg(long, value_name = "DIR")]
+    pub models: Option<PathBuf>,
+    /// Also write one <feature>.npy per feature (as `genrescope features` does).
+    #[arg(long)]
+    pub generate_features: bool,
+    /// Also write video.mp4: the mel spectrogram with a moving playhead and the audio (ffmpeg).
+    #[arg(long)]
+    pub generate_video: bool,
+    /// Hop between frames in samples (librosa's `hop_length`).
+    #[arg(long, default_value_t = 512, value_name = "N")]
+    pub hop_size: usize,
+    /// Length of the analysed signal in seconds.
+    #[arg(long, default_value_t = 14.0, value_name = "S")]
+    pub signal_length: f64,
+    /// Start of the analysed signal in the track, in seconds.
+    #[arg(long, default_value_t = 0.0, value_name = "S")]
+    pub offset: f64,
+    /// Zero-pad a track shorter than --offset + --signal-length instead of refusing it.
+    #[arg(long)]
+    pub pad: bool,
+    /// Sample rate the track is resampled to, in Hz.
+    #[arg(long, default_value_t = 22_050, value_name = "HZ")]
+    pub sr: u32,
 }

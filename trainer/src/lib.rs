@@ -10,3 +10,4 @@ pub mod plots;
 pub mod signals;
 pub mod table;
 pub mod train;
+pub mod video;

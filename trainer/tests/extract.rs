@@ -14,42 +14,7 @@ use ndarray_npy::read_npy;
 
 /// Demo data (2 tracks per genre, 15 s clips) through stages 0–1, in batches of 4.
 fn signals(dir: &Path) -> PathBuf {
-    let demo = dir.join("demo");
-    let generalised = dir.join("generalised");
-    let signals = dir.join("signals");
-    for args in [
-        vec![
-            &"demo-data" as &dyn AsRef<std::ffi::OsStr>,
-            &"-o",
-            &demo,
-            &"--tracks-per-genre",
-            &"2",
-            &"--clip-seconds",
-            &"15",
-        ],
-        vec![
-            &"generalise",
-            &"--metadata-path",
-            &demo.join("fma_metadata"),
-            &"-o",
-            &generalised,
-        ],
-        vec![
-            &"transform",
-            &"-m",
-            &generalised,
-            &"-d",
-            &demo.join("fma_small"),
-            &"-o",
-            &signals,
-            &"--batch-size",
-            &"4",
-        ],
-    ] {
-        let out = genrescope(&args);
-        assert!(out.status.success(), "{}", text(&out));
-    }
-    signals
+    common::demo_signals(dir, "2", "15", &["--batch-size", "4"]).signals
 }
 
 /// The features the test extracts: a 1-D, a 2-D and a one-row feature.

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 mod common;
 
-use common::{genrescope, text};
+use common::{genrescope, run_ok, text};
 use genrescope::train::data::FeatureStore;
 use genrescope_core::Feature;
 use genrescope_core::model::burn::prelude::Device;
@@ -42,62 +42,27 @@ fn refs(args: &[OsString]) -> Vec<&dyn AsRef<OsStr>> {
     args.iter().map(|a| a as &dyn AsRef<OsStr>).collect()
 }
 
-fn run_ok(args: &[&dyn AsRef<OsStr>]) -> String {
-    let out = genrescope(args);
-    assert!(out.status.success(), "{}", text(&out));
-    text(&out)
-}
-
 /// A small FMA-shaped demo dataset: `per_genre` tracks of each of the 8 genres, 4 s clips.
 fn demo(dir: &Path, per_genre: &str) -> PathBuf {
-    let demo = dir.join("demo");
-    run_ok(&[
-        &"demo-data",
-        &"-o",
-        &demo,
-        &"--tracks-per-genre",
-        &per_genre,
-        &"--clip-seconds",
-        &"4",
-    ]);
-    demo
+    common::demo(dir, per_genre, "4")
 }
 
-/// Stages 0–2 of the pipeline on `demo` with 3 s signals, for the features in `features`.
+/// Stages 0–2 of the pipeline on a demo (5 tracks a genre) with 3 s signals, for the features
+/// in `features`.
 fn features(dir: &Path, features: &str) -> (PathBuf, PathBuf) {
-    let demo = demo(dir, "5");
     let work = dir.join("work");
-    let generalised = work.join("generalised");
-    let signals = work.join("signals");
+    let stages = common::demo_signals(&work, "5", "4", &["--signal-length", "3"]);
     let feats = work.join("features");
-    run_ok(&[
-        &"generalise",
-        &"--metadata-path",
-        &demo.join("fma_metadata"),
-        &"-o",
-        &generalised,
-    ]);
-    run_ok(&[
-        &"transform",
-        &"-m",
-        &generalised,
-        &"-d",
-        &demo.join("fma_small"),
-        &"-o",
-        &signals,
-        &"--signal-length",
-        &"3",
-    ]);
     run_ok(&[
         &"extract",
         &"-d",
-        &signals,
+        &stages.signals,
         &"-o",
         &feats,
         &"--features",
         &features,
     ]);
-    (feats, generalised)
+    (feats, stages.generalised)
 }
 
 fn json(path: &Path) -> Value {

@@ -41,7 +41,7 @@ pub enum Axis {
 }
 
 macro_rules! features {
-    ($( $(#[$doc:meta])* $variant:ident => $name:literal, $axis:ident; )*) => {
+    ($( $(#[$doc:meta])* $variant:ident => $name:literal, $axis:ident, $title:literal; )*) => {
         /// One feature of the table, named as librosa names it.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
@@ -62,43 +62,48 @@ macro_rules! features {
             pub fn axis(self) -> Axis {
                 match self { $(Feature::$variant => Axis::$axis,)* }
             }
+
+            /// The feature's title in plots and on the page.
+            pub fn title(self) -> &'static str {
+                match self { $(Feature::$variant => $title,)* }
+            }
         }
     };
 }
 
 features! {
     /// `y`: the mono signal itself, shape `(n,)`.
-    Waveform => "waveform", Time;
+    Waveform => "waveform", Time, "Waveform";
     /// `np.abs(np.fft.rfft(y))`, shape `(n // 2 + 1,)`.
-    Fourier => "fourier", Frequency;
+    Fourier => "fourier", Frequency, "Fourier magnitude";
     /// `amplitude_to_db(np.abs(stft(y)), ref=np.max)`, shape `(1 + n_fft/2, t)`.
-    Spectrogram => "spectrogram", Hz;
+    Spectrogram => "spectrogram", Hz, "Spectrogram";
     /// `np.abs(stft(y))**2`, shape `(1 + n_fft/2, t)`.
-    PowerSpectrogram => "power_spectrogram", Hz;
+    PowerSpectrogram => "power_spectrogram", Hz, "Power spectrogram";
     /// `power_to_db(melspectrogram(y=y, sr=sr), ref=np.max)`, shape `(n_mels, t)`.
-    Mel => "mel", Mel;
+    Mel => "mel", Mel, "Mel spectrogram";
     /// `mfcc(y=y, sr=sr, n_mfcc=20)`, shape `(n_mfcc, t)`.
-    Mfcc => "mfcc", Coefficient;
+    Mfcc => "mfcc", Coefficient, "MFCC";
     /// `chroma_stft(y=y, sr=sr)`, shape `(n_chroma, t)`.
-    ChromaStft => "chroma_stft", Chroma;
+    ChromaStft => "chroma_stft", Chroma, "Chroma (STFT)";
     /// `chroma_cqt(y=y, sr=sr)`, shape `(12, t)`.
-    ChromaCqt => "chroma_cqt", Chroma;
+    ChromaCqt => "chroma_cqt", Chroma, "Chroma (CQT)";
     /// `chroma_cens(y=y, sr=sr)`, shape `(12, t)`.
-    ChromaCens => "chroma_cens", Chroma;
+    ChromaCens => "chroma_cens", Chroma, "Chroma (CENS)";
     /// `tonnetz(y=y, sr=sr)`, shape `(6, t)`.
-    Tonnetz => "tonnetz", Tonnetz;
+    Tonnetz => "tonnetz", Tonnetz, "Tonnetz";
     /// `spectral_centroid(y=y, sr=sr)`, shape `(1, t)`.
-    SpectralCentroid => "spectral_centroid", Value;
+    SpectralCentroid => "spectral_centroid", Value, "Spectral centroid";
     /// `spectral_bandwidth(y=y, sr=sr)`, shape `(1, t)`.
-    SpectralBandwidth => "spectral_bandwidth", Value;
+    SpectralBandwidth => "spectral_bandwidth", Value, "Spectral bandwidth";
     /// `spectral_rolloff(y=y, sr=sr)`, shape `(1, t)`.
-    SpectralRolloff => "spectral_rolloff", Value;
+    SpectralRolloff => "spectral_rolloff", Value, "Spectral roll-off";
     /// `spectral_contrast(y=y, sr=sr)`, shape `(n_bands + 1, t)`.
-    SpectralContrast => "spectral_contrast", Band;
+    SpectralContrast => "spectral_contrast", Band, "Spectral contrast";
     /// `zero_crossing_rate(y)`, shape `(1, t)`.
-    ZeroCrossingRate => "zero_crossing_rate", Value;
+    ZeroCrossingRate => "zero_crossing_rate", Value, "Zero-crossing rate";
     /// `rms(y=y)`, shape `(1, t)`.
-    Rms => "rms", Value;
+    Rms => "rms", Value, "RMS energy";
 }
 
 impl Feature {

@@ -16,3 +16,40 @@ pub use prep::{InputTransform, Normaliser, NormaliserFit};
 
 /// Re-exported so callers build devices and tensors with the very burn this crate uses.
 pub use burn;
+
+/// Where the windows of a genre timeline start, in samples, for a track of `n` samples cut
+/// into windows of `window` samples (the bundle's signal length): every half window, plus one
+/// ending at the track's end when the last regular window stops short of it. A track no longer
+/// than one window gets one window at 0 (zero-padded by the caller). The CLI's timeline and
+/// the page's use this one rule.
+pub fn timeline_windows(n: usize, window: usize) -> Vec<usize> {
+    if window == 0 || n <= window {
+        return vec![0];
+    }
+    let hop = (window / 2).max(1);
+    let mut starts: Vec<usize> = (0..=n - window).step_by(hop).collect();
+    if starts.last().is_some_and(|&s| s + window < n) {
+        starts.push(n - window);
+    }
+    starts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::timeline_windows;
+
+    #[test]
+    fn timeline_windows_cover_the_track_every_half_window() {
+        assert_eq!(timeline_windows(10, 14), [0]);
+        assert_eq!(timeline_windows(14, 14), [0]);
+        assert_eq!(timeline_windows(28, 14), [0, 7, 14]);
+        // 30 s at 14 s windows: 0, 7, 14 and one ending at 30.
+        assert_eq!(timeline_windows(30, 14), [0, 7, 14, 16]);
+        assert_eq!(timeline_windows(15, 14), [0, 1]);
+        for n in 15..200 {
+            let w = timeline_windows(n, 14);
+            assert_eq!(w.last().unwrap() + 14, n, "the last window ends at the end");
+            assert!(w.windows(2).all(|p| p[1] > p[0] && p[1] - p[0] <= 7));
+        }
+    }
+}

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod artifacts;
 mod demo_data;
 pub mod extract;
 pub mod features;
@@ -22,5 +23,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Train(args) => train::run(&args),
         Command::Pipeline(args) => pipeline::run(&args),
         Command::Features(args) => features::run(&args),
+        Command::Artifacts(args) => artifacts::run(&args),
     }
 }

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use std::ffi::OsStr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
@@ -12,6 +12,75 @@ pub fn genrescope(args: &[&dyn AsRef<OsStr>]) -> Output {
         .args(args.iter().map(|a| a.as_ref()))
         .output()
         .expect("genrescope runs")
+}
+
+/// Runs `genrescope` with `args`, asserts it succeeded and returns its output.
+pub fn run_ok(args: &[&dyn AsRef<OsStr>]) -> String {
+    let out = genrescope(args);
+    assert!(out.status.success(), "{}", text(&out));
+    text(&out)
+}
+
+/// `genrescope demo-data` into `dir/demo`: `per_genre` tracks of each of the 8 genres,
+/// `clip`-second clips.
+pub fn demo(dir: &Path, per_genre: &str, clip: &str) -> PathBuf {
+    let demo = dir.join("demo");
+    run_ok(&[
+        &"demo-data",
+        &"-o",
+        &demo,
+        &"--tracks-per-genre",
+        &per_genre,
+        &"--clip-seconds",
+        &clip,
+    ]);
+    demo
+}
+
+/// Stages 0–1 on a fresh demo dataset in `dir`.
+pub struct DemoSignals {
+    /// The demo dataset: `fma_metadata/`, `fma_small/`.
+    pub demo: PathBuf,
+    /// `generalise`'s output.
+    pub generalised: PathBuf,
+    /// `transform`'s output.
+    pub signals: PathBuf,
+}
+
+/// [`demo`], then `generalise` and `transform` (with `transform_args` added) into `dir`.
+pub fn demo_signals(
+    dir: &Path,
+    per_genre: &str,
+    clip: &str,
+    transform_args: &[&str],
+) -> DemoSignals {
+    let demo = demo(dir, per_genre, clip);
+    let generalised = dir.join("generalised");
+    let signals = dir.join("signals");
+    run_ok(&[
+        &"generalise",
+        &"--metadata-path",
+        &demo.join("fma_metadata"),
+        &"-o",
+        &generalised,
+    ]);
+    let audio = demo.join("fma_small");
+    let mut args: Vec<&dyn AsRef<OsStr>> = vec![
+        &"transform",
+        &"-m",
+        &generalised,
+        &"-d",
+        &audio,
+        &"-o",
+        &signals,
+    ];
+    args.extend(transform_args.iter().map(|a| a as &dyn AsRef<OsStr>));
+    run_ok(&args);
+    DemoSignals {
+        demo,
+        generalised,
+        signals,
+    }
 }
 
 /// Stdout then stderr, as text.

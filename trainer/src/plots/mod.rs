@@ -1,5 +1,8 @@
 //! PNG plots drawn with plotters, labelled with a bundled font (no system fonts needed).
 
+pub mod feature;
+pub mod predictions;
+
 use std::path::Path;
 use std::sync::Once;
 
