@@ -6,6 +6,7 @@
 //! seconds, row `i` of a heat map spans `[i, i + 1)` in row units with row 0 at the bottom.
 
 mod colormaps;
+pub mod render;
 
 use ndarray::{Array2, ArrayD, ArrayView2, Ix1, Ix2};
 
@@ -410,7 +411,8 @@ pub fn row_ticks(axis: Axis, rows: usize, cfg: &FeatureConfig) -> (&'static str,
 
 /// The ticks whose labels do not collide: walking down from the axis's end (librosa's mel
 /// axis keeps its high frequencies), a tick is kept when `px` (position → pixel) puts it at
-/// least `min_gap` pixels from the last one kept. Returned in the input's order.
+/// least `min_gap` pixels from the last one kept; the first tick (the axis's start) is always
+/// kept. Returned in the input's order.
 pub fn thin_ticks(ticks: &[Tick], px: impl Fn(f64) -> f64, min_gap: f64) -> Vec<Tick> {
     let mut kept: Vec<Tick> = Vec::with_capacity(ticks.len());
     for t in ticks.iter().rev() {
@@ -420,6 +422,13 @@ pub fn thin_ticks(ticks: &[Tick], px: impl Fn(f64) -> f64, min_gap: f64) -> Vec<
         {
             kept.push(t.clone());
         }
+    }
+    // The axis's start (0 Hz, 0 s) is kept too, in place of the ticks crowding it.
+    if let Some(first) = ticks.first()
+        && kept.last().is_some_and(|k| k.pos != first.pos)
+    {
+        kept.retain(|k| (px(k.pos) - px(first.pos)).abs() >= min_gap);
+        kept.push(first.clone());
     }
     kept.reverse();
     kept
@@ -676,6 +685,19 @@ mod tests {
         let labels: Vec<&str> = kept.iter().map(|t| t.label.as_str()).collect();
         // 20 and 10 are 40 px apart; 2 is 32 px below 10; 1 is 4 px from 2 (dropped); 0 is 8 px from 2.
         assert_eq!(labels, ["0", "2", "10", "20"]);
+        // The start stays even when crowded: 0.5 goes instead.
+        let ticks: Vec<Tick> = [0.0, 0.5, 10.0]
+            .iter()
+            .map(|&pos| Tick {
+                pos,
+                label: pos.to_string(),
+            })
+            .collect();
+        let kept: Vec<f64> = thin_ticks(&ticks, |p| p * 4.0, 6.0)
+            .iter()
+            .map(|t| t.pos)
+            .collect();
+        assert_eq!(kept, [0.0, 10.0]);
     }
 
     #[test]

@@ -6,9 +6,10 @@ use anyhow::Result;
 use genrescope_core::Feature;
 use genrescope_core::plot;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, VPos};
 
-use super::feature::{Rect, Sizes, axes, text};
+use genrescope_core::plot::render::{HAlign, Painter, Rect, Sizes, VAlign, axes};
+
+use super::feature::PlottersPainter;
 use super::{draw_err, finish_png, fonts, tmp_for};
 
 /// One colour per genre: matplotlib's `tab20`, dark shades first.
@@ -57,13 +58,14 @@ pub fn predictions_png(
         let root = BitMapBackend::new(&tmp, size).into_drawing_area();
         let err = draw_err(path);
         root.fill(&WHITE).map_err(&err)?;
+        let mut painter = PlottersPainter::new(&root);
         let fs = Sizes::for_height(400);
-        text(
-            &root,
+        painter.text(
             title,
             (size.0 as i32 / 2, 10),
             fs.title,
-            (HPos::Center, VPos::Top),
+            (HAlign::Center, VAlign::Top),
+            false,
         )?;
         let r = Rect {
             x0: 170,
@@ -93,24 +95,24 @@ pub fn predictions_png(
                 root.draw(&Circle::new((x, y + row / 2), 3, BLACK.mix(0.55).filled()))
                     .map_err(&err)?;
             }
-            text(
-                &root,
+            painter.text(
                 name,
                 (r.x0 - 10, y + row / 2),
                 fs.tick,
-                (HPos::Right, VPos::Center),
+                (HAlign::Right, VAlign::Center),
+                false,
             )?;
-            text(
-                &root,
+            painter.text(
                 &format!("{:.0} %", p * 100.0),
                 (r.x1 + 12, y + row / 2),
                 fs.tick,
-                (HPos::Left, VPos::Center),
+                (HAlign::Left, VAlign::Center),
+                false,
             )?;
         }
         let ticks = percent_ticks();
         axes(
-            &root,
+            &mut painter,
             &r,
             fs,
             (
@@ -151,13 +153,14 @@ pub fn timeline_png(
         let root = BitMapBackend::new(&tmp, size).into_drawing_area();
         let err = draw_err(path);
         root.fill(&WHITE).map_err(&err)?;
+        let mut painter = PlottersPainter::new(&root);
         let fs = Sizes::for_height(size.1 as i32);
-        text(
-            &root,
+        painter.text(
             title,
             (size.0 as i32 / 2, 8),
             fs.title,
-            (HPos::Center, VPos::Top),
+            (HAlign::Center, VAlign::Top),
+            false,
         )?;
         let duration = points.iter().map(|p| p.end).fold(0.0, f64::max).max(1e-3);
         let r = Rect {
@@ -211,17 +214,17 @@ pub fn timeline_png(
                 colour.filled(),
             ))
             .map_err(&err)?;
-            text(
-                &root,
+            painter.text(
                 name,
                 (r.x1 + 48, ly + 10),
                 fs.tick,
-                (HPos::Left, VPos::Center),
+                (HAlign::Left, VAlign::Center),
+                false,
             )?;
         }
         let y_ticks = percent_ticks();
         axes(
-            &root,
+            &mut painter,
             &r,
             fs,
             (
