@@ -241,6 +241,7 @@ fn artifacts_of_a_demo_track_are_complete_and_agree_with_the_core_library() {
     let t = json(&out.join("timeline.json"));
     let windows = t["windows"].as_array().unwrap();
     assert_eq!(windows.len(), 5);
+    let mut mean = vec![0.0f32; 8];
     for (w, &start) in windows.iter().zip(&starts) {
         assert!((w["start"].as_f64().unwrap() - start as f64 / 22_050.0).abs() < 1e-9);
         let set =
@@ -253,7 +254,14 @@ fn artifacts_of_a_demo_track_are_complete_and_agree_with_the_core_library() {
                 "window at {start}: {got:?} vs {want:?}"
             );
         }
+        mean.iter_mut().zip(&want).for_each(|(m, w)| *m += w / 5.0);
     }
+    // The track's prediction: the mean over the windows.
+    let whole_track: Vec<f32> = serde_json::from_value(t["track"]["ensemble"].clone()).unwrap();
+    for (g, e) in whole_track.iter().zip(&mean) {
+        assert!((g - e).abs() < 1e-6, "{whole_track:?} vs {mean:?}");
+    }
+    assert_eq!(t["track"]["top"], bundle.manifest.classes[argmax(&mean)]);
     assert!((windows[4]["end"].as_f64().unwrap() - track.len() as f64 / 22_050.0).abs() < 1e-9);
 
     // video.mp4: H.264 at 25 fps and AAC, as long as the signal.

@@ -180,6 +180,46 @@ pub fn argmax(p: &[f32]) -> usize {
     best
 }
 
+/// What a bundle says of a whole track: one prediction per timeline window and their mean.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrackPrediction {
+    /// Sample rate of the windows' bounds (the bundle's).
+    pub sample_rate: u32,
+    /// `[start, end)` of each window in samples, and what the bundle says of it.
+    pub windows: Vec<(usize, usize, Prediction)>,
+    /// The mean over the windows, per model and for the ensemble: the track's prediction.
+    pub mean: Prediction,
+}
+
+impl TrackPrediction {
+    /// The mean of `predictions` (all of the same models), model by model.
+    pub fn mean_of(predictions: &[&Prediction]) -> Prediction {
+        let n = predictions.len().max(1) as f32;
+        let first = predictions.first();
+        let mean = |pick: &dyn Fn(&Prediction) -> &[f32]| -> Vec<f32> {
+            let len = first.map_or(0, |p| pick(p).len());
+            let mut out = vec![0.0f32; len];
+            for p in predictions {
+                out.iter_mut().zip(pick(p)).for_each(|(o, &v)| *o += v / n);
+            }
+            out
+        };
+        let models = first.map_or_else(Vec::new, |p| {
+            p.models
+                .iter()
+                .enumerate()
+                .map(|(i, (feature, _))| {
+                    (*feature, mean(&|q: &Prediction| q.models[i].1.as_slice()))
+                })
+                .collect()
+        });
+        Prediction {
+            models,
+            ensemble: mean(&|q: &Prediction| q.ensemble.as_slice()),
+        }
+    }
+}
+
 impl Bundle {
     /// Parses `manifest.json` and loads every model's weights through `read(weights_name)`.
     pub fn load(
@@ -211,6 +251,39 @@ impl Bundle {
     /// The features the bundle's models read.
     pub fn features(&self) -> Vec<Feature> {
         self.models.iter().map(|m| m.entry.feature).collect()
+    }
+
+    /// Predicts every timeline window of `signal` (mono, at the bundle's sample rate; see
+    /// [`super::timeline_windows`]: windows of the bundle's signal length every half window, a
+    /// short track zero-padded to one window) and their mean. `progress(done, total)` is called
+    /// after each window.
+    pub fn predict_track(
+        &self,
+        signal: &[f32],
+        device: &Device,
+        mut progress: impl FnMut(usize, usize),
+    ) -> Result<TrackPrediction> {
+        let m = &self.manifest;
+        let window = m.signal_samples;
+        let starts = super::timeline_windows(signal.len(), window);
+        let features = self.features();
+        let mut windows = Vec::with_capacity(starts.len());
+        let mut y = Vec::with_capacity(window);
+        for (i, &start) in starts.iter().enumerate() {
+            let end = (start + window).min(signal.len());
+            y.clear();
+            y.extend_from_slice(&signal[start..end]);
+            y.resize(window, 0.0);
+            let set = crate::compute(&y, &m.feature_config, &features)?;
+            windows.push((start, end, self.predict(&set, device)?));
+            progress(i + 1, starts.len());
+        }
+        let mean = TrackPrediction::mean_of(&windows.iter().map(|w| &w.2).collect::<Vec<_>>());
+        Ok(TrackPrediction {
+            sample_rate: m.feature_config.sr,
+            windows,
+            mean,
+        })
     }
 
     /// Runs every model whose feature `features` holds and averages their probabilities.

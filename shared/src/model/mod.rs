@@ -9,7 +9,8 @@ pub mod net;
 pub mod prep;
 
 pub use bundle::{
-    Bundle, BundleManifest, LoadedModel, ModelEntry, ModelMetrics, Prediction, argmax,
+    Bundle, BundleManifest, LoadedModel, ModelEntry, ModelMetrics, Prediction, TrackPrediction,
+    argmax,
 };
 pub use net::{Architecture, GenreModel};
 pub use prep::{InputTransform, Normaliser, NormaliserFit};
@@ -36,7 +37,25 @@ pub fn timeline_windows(n: usize, window: usize) -> Vec<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::timeline_windows;
+    use super::{Prediction, TrackPrediction, timeline_windows};
+    use crate::Feature;
+
+    #[test]
+    fn a_track_prediction_is_the_mean_of_its_windows() {
+        let p = |a: f32| Prediction {
+            models: vec![
+                (Feature::Mel, vec![a, 1.0 - a]),
+                (Feature::Rms, vec![0.5, 0.5]),
+            ],
+            ensemble: vec![(a + 0.5) / 2.0, (1.5 - a) / 2.0],
+        };
+        let (a, b) = (p(1.0), p(0.0));
+        let mean = TrackPrediction::mean_of(&[&a, &b]);
+        assert_eq!(mean.models[0], (Feature::Mel, vec![0.5, 0.5]));
+        assert_eq!(mean.models[1], (Feature::Rms, vec![0.5, 0.5]));
+        assert_eq!(mean.ensemble, vec![0.5, 0.5]);
+        assert_eq!(TrackPrediction::mean_of(&[&a]), a);
+    }
 
     #[test]
     fn timeline_windows_cover_the_track_every_half_window() {

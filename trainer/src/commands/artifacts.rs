@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
 use genrescope_core::audio::{self, Decoded};
-use genrescope_core::model::{Bundle, Prediction, timeline_windows};
+use genrescope_core::model::{Bundle, Prediction, TrackPrediction, argmax};
 use genrescope_core::plot::feature_plot;
 use genrescope_core::{Feature, FeatureConfig, FeatureSet};
 use serde_json::{Value, json};
@@ -136,7 +136,7 @@ pub fn run(args: &ArtifactsArgs) -> Result<ExitCode> {
                 "models": prediction.models.iter().map(|(f, p)| json!({
                     "feature": f,
                     "probabilities": p,
-                    "top": classes[genrescope_core::model::argmax(p)],
+                    "top": classes[argmax(p)],
                 })).collect::<Vec<_>>(),
                 "true_genre": track.as_ref().map(|t| &t.genre),
             }),
@@ -159,7 +159,17 @@ pub fn run(args: &ArtifactsArgs) -> Result<ExitCode> {
 
         if decoded.duration() > bundle_signal_seconds + 1e-6 {
             let started = Instant::now();
-            let points = timeline(bundle, &decoded, &path)?;
+            let track = timeline(bundle, &decoded, &path)?;
+            let sr = f64::from(track.sample_rate);
+            let points: Vec<TimelinePoint> = track
+                .windows
+                .iter()
+                .map(|(start, end, p)| TimelinePoint {
+                    start: *start as f64 / sr,
+                    end: *end as f64 / sr,
+                    ensemble: p.ensemble.clone(),
+                })
+                .collect();
             write_json(
                 &stage.path("timeline.json"),
                 &json!({
@@ -169,9 +179,17 @@ pub fn run(args: &ArtifactsArgs) -> Result<ExitCode> {
                     "windows": points.iter().map(|p| json!({
                         "start": p.start,
                         "end": p.end,
-                        "top": classes[genrescope_core::model::argmax(&p.ensemble)],
+                        "top": classes[argmax(&p.ensemble)],
                         "ensemble": p.ensemble,
                     })).collect::<Vec<_>>(),
+                    "track": {
+                        "top": classes[track.mean.top()],
+                        "ensemble": track.mean.ensemble,
+                        "models": track.mean.models.iter().map(|(f, p)| json!({
+                            "feature": f,
+                            "probabilities": p,
+                        })).collect::<Vec<_>>(),
+                    },
                 }),
             )?;
             files.push(file_entry(&stage, "timeline.json")?);
@@ -361,30 +379,14 @@ fn predict_signal(
     Ok((prediction, seconds))
 }
 
-/// The ensemble over the whole track, window by window ([`timeline_windows`]).
-fn timeline(bundle: &Bundle, decoded: &Decoded, path: &Path) -> Result<Vec<TimelinePoint>> {
-    let m = &bundle.manifest;
-    let sr = m.feature_config.sr;
+/// What the bundle says of the whole track, window by window ([`Bundle::predict_track`]).
+fn timeline(bundle: &Bundle, decoded: &Decoded, path: &Path) -> Result<TrackPrediction> {
     let full = decoded
-        .window(sr, 0.0, None)
+        .window(bundle.manifest.feature_config.sr, 0.0, None)
         .with_context(|| format!("{}", path.display()))?;
-    let flex = device(Backend::Flex)?;
-    let features = bundle.features();
-    let mut points = Vec::new();
-    for start in timeline_windows(full.len(), m.signal_samples) {
-        let end = (start + m.signal_samples).min(full.len());
-        let mut y = full[start..end].to_vec();
-        y.resize(m.signal_samples, 0.0);
-        let set = genrescope_core::compute(&y, &m.feature_config, &features)
-            .with_context(|| format!("{}: computing the timeline's features", path.display()))?;
-        let p = bundle.predict(&set, &flex)?;
-        points.push(TimelinePoint {
-            start: start as f64 / f64::from(sr),
-            end: end as f64 / f64::from(sr),
-            ensemble: p.ensemble,
-        });
-    }
-    Ok(points)
+    bundle
+        .predict_track(&full, &device(Backend::Flex)?, |_, _| {})
+        .with_context(|| format!("{}: predicting the timeline", path.display()))
 }
 
 /// How plots name the track: `Track 2 (Hip-Hop)` or the file name.
