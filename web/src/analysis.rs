@@ -1,18 +1,15 @@
-//! What the page computes from a file, in plain Rust (no DOM): the track's duration and a
-//! per-feature summary. Kept apart from the components so it can be tested on its own and
-//! later moved into a Web Worker unchanged.
+//! What the worker and the page compute from a file, in plain Rust (no DOM): decoding with a
+//! length limit, the track's details, per-feature statistics (which the end-to-end tests
+//! compare with the CLI's files) and number formatting.
 
 use genrescope_core::audio::Decoded;
-use genrescope_core::{Feature, FeatureConfig, FeatureSet};
 use ndarray::ArrayD;
+use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
-/// Seconds from the start of the track that the features are computed on.
-pub const SUMMARY_SECONDS: f64 = 14.0;
-
 /// What decoding the whole file tells about it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrackInfo {
     /// Length of the whole track in seconds.
     pub duration_s: f64,
@@ -26,12 +23,19 @@ pub struct TrackInfo {
     pub truncated: bool,
 }
 
-/// Decodes the whole file once; [`TrackInfo::of`] and [`summarize_track`] read the result.
-///
-/// `name` is the file's name, for messages; its extension is passed to the decoder as a hint.
-pub fn decode_file(bytes: Vec<u8>, name: &str) -> Result<Decoded, AppError> {
-    let decoded = genrescope_core::audio::decode(bytes, extension(name).as_deref())
-        .map_err(|e| AppError::decode(name, e))?;
+/// Decodes the file, refusing it when it holds no audio or runs longer than `max_seconds`
+/// (decoding stops soon after that, so an hour-long file costs no more memory than the
+/// limit). `name` is the file's name, for messages; its extension is the decoder's hint.
+pub fn decode_limited(bytes: Vec<u8>, name: &str, max_seconds: f64) -> Result<Decoded, AppError> {
+    if bytes.is_empty() {
+        return Err(AppError::NoAudio {
+            file: name.to_string(),
+            reason: "the file is empty (0 bytes)".into(),
+        });
+    }
+    let decoded =
+        genrescope_core::audio::decode_prefix(bytes, extension(name).as_deref(), max_seconds + 1.0)
+            .map_err(|e| AppError::decode(name, e))?;
     if decoded.sample_rate == 0 {
         return Err(AppError::NoAudio {
             file: name.to_string(),
@@ -44,12 +48,13 @@ pub fn decode_file(bytes: Vec<u8>, name: &str) -> Result<Decoded, AppError> {
             reason: "no samples decoded".into(),
         });
     }
+    if decoded.duration() > max_seconds + 0.5 {
+        return Err(AppError::TooLong {
+            file: name.to_string(),
+            max_minutes: max_seconds / 60.0,
+        });
+    }
     Ok(decoded)
-}
-
-/// Decodes the whole file to learn its duration, sample rate and channels.
-pub fn inspect(bytes: Vec<u8>, name: &str) -> Result<TrackInfo, AppError> {
-    decode_file(bytes, name).map(|d| TrackInfo::of(&d))
 }
 
 impl TrackInfo {
@@ -65,28 +70,8 @@ impl TrackInfo {
     }
 }
 
-/// Takes the first [`SUMMARY_SECONDS`] of the decoded track as `librosa.load` would (mono,
-/// at the default config's rate), computes every feature and summarises each.
-pub fn summarize_track(decoded: &Decoded, name: &str) -> Result<Vec<FeatureStats>, AppError> {
-    let cfg = FeatureConfig::default();
-    let y = decoded
-        .window(cfg.sr, 0.0, Some(SUMMARY_SECONDS))
-        .map_err(|e| AppError::decode(name, e))?;
-    let set = genrescope_core::compute(&y, &cfg, Feature::ALL)
-        .map_err(|e| AppError::features(name, e))?;
-    Ok(summarize(&set))
-}
-
-/// One summary row per computed feature, in the set's order.
-pub fn summarize(set: &FeatureSet) -> Vec<FeatureStats> {
-    set.entries
-        .iter()
-        .map(|(feature, values)| FeatureStats::of(feature.name(), values))
-        .collect()
-}
-
-/// Shape and value range of one feature.
-#[derive(Clone, Debug, PartialEq)]
+/// Shape, value range and a few sampled values of one feature: `data-stats` of its canvas.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FeatureStats {
     /// The feature's name, as [`Feature::name`] gives it.
     pub name: &'static str,
@@ -98,7 +83,12 @@ pub struct FeatureStats {
     pub mean: f64,
     /// Largest value; NaN when the array is empty or holds a NaN.
     pub max: f64,
+    /// `[flat index, value]` at [`PROBES`] evenly spaced places (C order).
+    pub probes: Vec<(usize, f32)>,
 }
+
+/// How many values [`FeatureStats`] samples.
+pub const PROBES: usize = 32;
 
 impl FeatureStats {
     /// Summarises `values` (accumulated in f64). NaN anywhere makes every statistic NaN, so
@@ -123,12 +113,22 @@ impl FeatureStats {
         } else {
             (min, sum / values.len() as f64, max)
         };
+        let flat: Vec<f32> = values.iter().copied().collect();
+        let probes = if flat.is_empty() {
+            vec![]
+        } else {
+            (0..PROBES)
+                .map(|k| k * (flat.len() - 1) / (PROBES - 1))
+                .map(|i| (i, flat[i]))
+                .collect()
+        };
         FeatureStats {
             name,
             shape: values.shape().to_vec(),
             min,
             mean,
             max,
+            probes,
         }
     }
 
@@ -193,6 +193,9 @@ mod tests {
         assert_eq!(s.shape_text(), "2 × 3");
         assert_eq!((s.min, s.max), (-2.0, 5.5));
         assert!((s.mean - 2.0).abs() < 1e-12);
+        // Probes run evenly from the first value to the last, in C order.
+        assert_eq!(s.probes.len(), PROBES);
+        assert_eq!((s.probes[0], s.probes[PROBES - 1]), ((0, 1.0), (5, 5.5)));
     }
 
     #[test]

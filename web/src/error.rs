@@ -32,6 +32,19 @@ pub enum AppError {
         /// What was missing.
         reason: String,
     },
+    /// The track runs longer than the page analyses.
+    #[error(
+        "\"{file}\" runs longer than {max_minutes} minutes, the most the page analyses; try a shorter track, or `genrescope features` for this one"
+    )]
+    TooLong {
+        /// The file's name.
+        file: String,
+        /// The limit in minutes.
+        max_minutes: f64,
+    },
+    /// The worker reported a failure, or stopped.
+    #[error("{0}")]
+    Worker(String),
     /// Feature extraction failed on a decoded signal.
     #[error("could not compute the features of \"{file}\": {source}")]
     Features {

@@ -1,34 +1,40 @@
-//! Genrescope in the browser: choose an audio file, see its duration and a summary of its
-//! features, all computed in wasm by `genrescope-core`.
+//! Genrescope in the browser: drop a song, see every feature of the whole track and the genre
+//! the trained models give it — decoded, analysed and predicted in wasm, nothing uploaded.
 //!
-//! [`App`] is the page; `main.rs` only installs [`install_panic_hook`] and mounts it.
-//! [`analysis`] holds the DOM-free work, [`state`] the session the components share,
-//! [`components`] the pieces of the page. Elements the tests read carry stable ids:
-//! `#file`, `#status` (with `data-state`), `#error`, `#duration`, `#summary`.
+//! Two binaries share this library: the page (`main.rs`: [`App`]) and the analysis worker
+//! (`bin/worker.rs`: [`worker::start`]), which talk through [`protocol`]. [`analysis`] holds the
+//! DOM-free work, [`state`] the session the components share, [`canvas`] draws the core's plot
+//! layout on canvases, [`components`] are the pieces of the page. Elements the tests read carry
+//! stable ids: `#file`, `#status` (with `data-state`), `#error`, `#duration`, `#predictions`
+//! (`data-top`), `#timeline` (`data-windows`), `canvas[data-feature]` (`data-stats`), `#player`.
 
 pub mod analysis;
 pub mod browser;
+pub mod canvas;
 pub mod components;
 pub mod error;
+pub mod protocol;
 pub mod state;
+pub mod worker;
 
 use leptos::prelude::*;
 
 pub use error::AppError;
 pub use state::{Phase, Session};
 
-use components::{ErrorMessage, FilePicker, StatusLine, SummaryTable, TrackDetails};
+use components::{
+    ErrorMessage, FeatureGrid, FilePicker, Player, Predictions, StatusLine, TrackDetails,
+};
 
 /// The whole page.
 #[component]
 pub fn App() -> impl IntoView {
     let session = Session::new();
     provide_context(session);
-    let rows = Signal::derive(move || session.summary.get().unwrap_or_default());
     view! {
         <header class="masthead">
             <h1>"Genrescope"</h1>
-            <p class="tagline">"What your music looks like to a genre classifier."</p>
+            <p class="tagline">"What your music looks like to a genre classifier — and what it thinks."</p>
         </header>
         <main>
             <section class="card">
@@ -37,15 +43,13 @@ pub fn App() -> impl IntoView {
                 <ErrorMessage />
             </section>
             <Show when=move || session.track.with(Option::is_some)>
-                <section class="card">
+                <section class="card track-card">
                     <TrackDetails />
+                    <Player />
                 </section>
             </Show>
-            <Show when=move || session.summary.with(Option::is_some)>
-                <section class="card">
-                    <SummaryTable rows=rows />
-                </section>
-            </Show>
+            <Predictions />
+            <FeatureGrid />
         </main>
     }
 }

@@ -1,11 +1,26 @@
-//! The page's shared state: one analysis session, provided as context to every component.
+//! The page's shared state: one analysis session, provided as context to every component. The
+//! work itself runs in the analysis worker ([`crate::worker`]); this side sends it the file and
+//! turns its messages into signals.
 
+use std::sync::Arc;
+
+use genrescope_core::model::TrackPrediction;
+use genrescope_core::plot::{FeaturePlot, feature_plot};
+use genrescope_core::{Feature, FeatureConfig};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use ndarray::{ArrayD, IxDyn};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{MessageEvent, Worker};
 
-use crate::analysis::{self, FeatureStats, SUMMARY_SECONDS, TrackInfo};
-use crate::browser::{read_file, yield_to_browser};
+use crate::analysis::{FeatureStats, TrackInfo};
+use crate::browser::{describe, read_file};
 use crate::error::AppError;
+use crate::protocol::{self, BundleStatus, Request, Response, Step};
+
+/// The worker's loader, written by trunk beside `index.html` (relative: any sub-path works).
+pub const WORKER_URL: &str = "./genrescope-worker_loader.js";
 
 /// Where the analysis of the chosen file stands. Its [`Phase::key`] is `#status`'s
 /// `data-state`, which the end-to-end tests wait on.
@@ -15,11 +30,9 @@ pub enum Phase {
     Idle,
     /// The browser is handing over the file's bytes.
     Reading,
-    /// Decoding the whole file.
-    Decoding,
-    /// Computing the features of the first seconds.
-    Computing,
-    /// Duration and summary are shown.
+    /// The worker is at a step.
+    Working(Step),
+    /// Everything is shown.
     Done,
     /// `#error` says what went wrong.
     Failed,
@@ -31,8 +44,10 @@ impl Phase {
         match self {
             Phase::Idle => "idle",
             Phase::Reading => "reading",
-            Phase::Decoding => "decoding",
-            Phase::Computing => "computing",
+            Phase::Working(Step::Decoding) => "decoding",
+            Phase::Working(Step::LoadingModels) => "loading-models",
+            Phase::Working(Step::Predicting) => "predicting",
+            Phase::Working(Step::Computing) => "computing",
             Phase::Done => "done",
             Phase::Failed => "failed",
         }
@@ -40,39 +55,56 @@ impl Phase {
 
     /// Whether work is under way.
     pub fn is_busy(self) -> bool {
-        matches!(self, Phase::Reading | Phase::Decoding | Phase::Computing)
+        matches!(self, Phase::Reading | Phase::Working(_))
     }
 }
 
-/// How long the steps of the last analysis took, in milliseconds.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Timings {
-    /// Decoding the whole file.
-    pub decode_ms: Option<f64>,
-    /// Loading the first seconds and computing every feature.
-    pub features_ms: Option<f64>,
+/// One feature of the track, ready to draw.
+#[derive(Clone, Debug)]
+pub struct FeatureView {
+    /// What is drawn.
+    pub plot: Arc<FeaturePlot>,
+    /// `data-stats` of its canvas.
+    pub stats: Arc<FeatureStats>,
 }
 
 /// The analysis of the file the user chose last. `Copy`: every field is a signal.
 ///
-/// Choosing a new file starts a new run; results of an older run that is still going are
-/// dropped when they arrive.
+/// Choosing a new file starts a new run; messages of an older run are dropped.
 #[derive(Clone, Copy)]
 pub struct Session {
     /// The chosen file's name.
     pub file_name: RwSignal<Option<String>>,
-    /// Where the analysis stands.
+    /// Where the analysis stands, and how far (`done` of `total`).
     pub phase: RwSignal<Phase>,
-    /// Duration and format of the whole file, once decoded.
+    pub progress: RwSignal<(usize, usize)>,
+    /// Duration and format of the track, once decoded.
     pub track: RwSignal<Option<TrackInfo>>,
-    /// One row per feature, once computed.
-    pub summary: RwSignal<Option<Vec<FeatureStats>>>,
+    /// Whether there are models, once the worker has looked.
+    pub bundle: RwSignal<Option<BundleStatus>>,
+    /// The genre of every window and of the track.
+    pub prediction: RwSignal<Option<Arc<TrackPrediction>>>,
+    /// Milliseconds from choosing the file to the prediction.
+    pub prediction_ms: RwSignal<Option<f64>>,
+    /// Every feature received so far, in the registry's order.
+    pub features: RwSignal<Vec<FeatureView>>,
+    /// Step timings of the finished run.
+    pub timings: RwSignal<Vec<(String, f64)>>,
     /// What went wrong, if anything.
     pub error: RwSignal<Option<AppError>>,
-    /// Step timings of the current run.
-    pub timings: RwSignal<Timings>,
     /// Number of the current run: 0 before the first file, one more for each file chosen.
     pub run: RwSignal<u64>,
+    /// An object URL of the chosen file, for the `<audio>` player.
+    pub audio_url: RwSignal<Option<String>>,
+    /// The player's position in seconds.
+    pub playhead: RwSignal<f64>,
+    /// A request to move the player to this time (set by clicks on plots).
+    pub seek: RwSignal<Option<f64>>,
+    started_ms: RwSignal<f64>,
+    worker: StoredValue<Option<Worker>, LocalStorage>,
+    /// Whether the worker said [`Response::Ready`]; until then a request waits in `pending`.
+    ready: StoredValue<bool>,
+    pending: StoredValue<Option<(JsValue, js_sys::Array)>, LocalStorage>,
 }
 
 impl Default for Session {
@@ -87,11 +119,22 @@ impl Session {
         Session {
             file_name: RwSignal::new(None),
             phase: RwSignal::new(Phase::Idle),
+            progress: RwSignal::new((0, 0)),
             track: RwSignal::new(None),
-            summary: RwSignal::new(None),
+            bundle: RwSignal::new(None),
+            prediction: RwSignal::new(None),
+            prediction_ms: RwSignal::new(None),
+            features: RwSignal::new(Vec::new()),
+            timings: RwSignal::new(Vec::new()),
             error: RwSignal::new(None),
-            timings: RwSignal::new(Timings::default()),
             run: RwSignal::new(0),
+            audio_url: RwSignal::new(None),
+            playhead: RwSignal::new(0.0),
+            seek: RwSignal::new(None),
+            started_ms: RwSignal::new(0.0),
+            worker: StoredValue::new_local(None),
+            ready: StoredValue::new(false),
+            pending: StoredValue::new_local(None),
         }
     }
 
@@ -100,98 +143,218 @@ impl Session {
         expect_context::<Session>()
     }
 
-    /// Starts analysing `file` in the background, replacing whatever was shown.
+    /// Starts analysing `file` in the worker, replacing whatever was shown. A worker still busy
+    /// with an earlier file is stopped and replaced.
     pub fn analyse(self, file: web_sys::File) {
         let run = self.run.get_untracked() + 1;
+        if self.phase.get_untracked().is_busy() {
+            self.stop_worker();
+        }
         self.run.set(run);
+        self.started_ms.set(js_sys::Date::now());
         self.file_name.set(Some(file.name()));
         self.track.set(None);
-        self.summary.set(None);
+        self.prediction.set(None);
+        self.prediction_ms.set(None);
+        self.features.set(Vec::new());
+        self.timings.set(Vec::new());
         self.error.set(None);
-        self.timings.set(Timings::default());
+        self.playhead.set(0.0);
+        self.progress.set((0, 0));
         self.phase.set(Phase::Reading);
-        spawn_local(self.analyse_run(run, file));
+        if let Some(old) = self.audio_url.get_untracked() {
+            let _ = web_sys::Url::revoke_object_url(&old);
+        }
+        self.audio_url
+            .set(web_sys::Url::create_object_url_with_blob(&file).ok());
+        spawn_local(async move {
+            let name = file.name();
+            let bytes = match read_file(&file).await {
+                Ok(bytes) => bytes,
+                Err(e) => return self.fail(run, e),
+            };
+            if self.run.get_untracked() != run {
+                return;
+            }
+            let sent = self.worker().and_then(|worker| {
+                let enc = protocol::encode(
+                    &Request::Analyse { run, name },
+                    Some(protocol::byte_buffer(&bytes)),
+                )
+                .map_err(|e| JsValue::from_str(&e))?;
+                if self.ready.get_value() {
+                    worker.post_message_with_transfer(&enc.message, &enc.transfer)
+                } else {
+                    // A message sent before the worker listens is lost: it waits for Ready.
+                    self.pending.set_value(Some((enc.message, enc.transfer)));
+                    Ok(())
+                }
+            });
+            if let Err(e) = sent {
+                self.fail(
+                    run,
+                    AppError::Worker(format!("could not start the analysis: {}", describe(&e))),
+                );
+            }
+        });
+    }
+
+    /// The worker, started on first use.
+    fn worker(self) -> Result<Worker, JsValue> {
+        if let Some(w) = self.worker.get_value() {
+            return Ok(w);
+        }
+        let worker = Worker::new(WORKER_URL)?;
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            self.receive(&event.data());
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+        // A worker that dies (a panic, memory) takes its run with it; the next file gets a new one.
+        let on_error =
+            Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |event: web_sys::ErrorEvent| {
+                event.prevent_default();
+                let run = self.run.get_untracked();
+                self.stop_worker();
+                self.fail(
+                run,
+                AppError::Worker(format!(
+                    "the analysis stopped unexpectedly ({}); choose the file again or another one",
+                    event.message()
+                )),
+            );
+            });
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        on_error.forget();
+        self.worker.set_value(Some(worker.clone()));
+        Ok(worker)
+    }
+
+    fn stop_worker(self) {
+        if let Some(w) = self.worker.get_value() {
+            w.terminate();
+        }
+        self.worker.set_value(None);
+        self.ready.set_value(false);
+        self.pending.set_value(None);
+    }
+
+    /// Handles one message of the worker.
+    fn receive(self, message: &JsValue) {
+        let (response, data) = match protocol::decode::<Response>(message) {
+            Ok(m) => m,
+            Err(e) => {
+                web_sys::console::error_1(&format!("the page got {e}").into());
+                return;
+            }
+        };
+        if response == Response::Ready {
+            self.ready.set_value(true);
+            let pending = self.pending.try_update_value(Option::take).flatten();
+            if let (Some(worker), Some((message, transfer))) = (self.worker.get_value(), pending)
+                && let Err(e) = worker.post_message_with_transfer(&message, &transfer)
+            {
+                let run = self.run.get_untracked();
+                self.fail(
+                    run,
+                    AppError::Worker(format!("could not start the analysis: {}", describe(&e))),
+                );
+            }
+            return;
+        }
+        let run = response.run();
+        if run != self.run.get_untracked() {
+            return;
+        }
+        match response {
+            Response::Ready => {}
+            Response::Progress {
+                step, done, total, ..
+            } => {
+                self.phase.set(Phase::Working(step));
+                self.progress.set((done, total));
+            }
+            Response::Track { info, .. } => self.track.set(Some(info)),
+            Response::Bundle { status, .. } => self.bundle.set(Some(status)),
+            Response::Predictions { prediction, .. } => {
+                self.prediction_ms
+                    .set(Some(js_sys::Date::now() - self.started_ms.get_untracked()));
+                self.prediction.set(Some(Arc::new(prediction)));
+            }
+            Response::Feature { feature, shape, .. } => {
+                let values = match data.as_ref().map(protocol::f32_values) {
+                    Some(Ok(v)) => v,
+                    Some(Err(e)) => return self.fail(run, AppError::Worker(e)),
+                    None => {
+                        return self.fail(
+                            run,
+                            AppError::Worker(format!("{feature} came without values")),
+                        );
+                    }
+                };
+                match feature_view(feature, &shape, values) {
+                    Ok(view) => self.features.update(|f| f.push(view)),
+                    Err(e) => self.fail(run, AppError::Worker(e)),
+                }
+            }
+            Response::Done { timings, .. } => {
+                self.timings.set(timings);
+                self.phase.set(Phase::Done);
+            }
+            Response::Failed { message, .. } => self.fail(run, AppError::Worker(message)),
+        }
     }
 
     /// One sentence for `#status`.
     pub fn status_text(&self) -> String {
         let name = self.file_name.get().unwrap_or_default();
-        let timings = self.timings.get();
+        let (done, total) = self.progress.get();
         match self.phase.get() {
-            Phase::Idle => "Choose an audio file (MP3, FLAC, Ogg Vorbis or WAV).".into(),
-            Phase::Reading => format!("Reading {name}…"),
-            Phase::Decoding => format!("Decoding {name}…"),
-            Phase::Computing => {
-                format!("Computing features on the first {SUMMARY_SECONDS} s of {name}…")
+            Phase::Idle => {
+                "Drop an audio file here or choose one (MP3, FLAC, Ogg Vorbis or WAV).".into()
             }
-            Phase::Done => format!(
-                "{name}: decoded in {}, features in {}.",
-                milliseconds(timings.decode_ms),
-                milliseconds(timings.features_ms)
-            ),
+            Phase::Reading => format!("Reading {name}…"),
+            Phase::Working(Step::Decoding) => format!("Decoding {name}…"),
+            Phase::Working(Step::LoadingModels) => "Loading the genre models…".into(),
+            Phase::Working(Step::Predicting) => {
+                format!("Predicting the genre: window {done} of {total}…")
+            }
+            Phase::Working(Step::Computing) => format!("Computing features: {done} of {total}…"),
+            Phase::Done => {
+                let timings = self.timings.get();
+                let total = timings.iter().find(|(k, _)| k == "total").map(|t| t.1);
+                format!("{name}: analysed in {}.", milliseconds(total))
+            }
             Phase::Failed => format!("{name} could not be analysed."),
         }
     }
 
-    async fn analyse_run(self, run: u64, file: web_sys::File) {
-        let name = file.name();
-        let bytes = match read_file(&file).await {
-            Ok(bytes) => bytes,
-            Err(e) => return self.fail(run, e),
-        };
-        if !self.step(run, Phase::Decoding).await {
-            return;
-        }
-        let start = now_ms();
-        let decoded = match analysis::decode_file(bytes, &name) {
-            Ok(decoded) => decoded,
-            Err(e) => return self.fail(run, e),
-        };
-        self.timings
-            .update(|t| t.decode_ms = Some(now_ms() - start));
-        self.track.set(Some(analysis::TrackInfo::of(&decoded)));
-        if !self.step(run, Phase::Computing).await {
-            return;
-        }
-        let start = now_ms();
-        match analysis::summarize_track(&decoded, &name) {
-            Ok(rows) => {
-                self.timings
-                    .update(|t| t.features_ms = Some(now_ms() - start));
-                self.summary.set(Some(rows));
-                self.phase.set(Phase::Done);
-            }
-            Err(e) => self.fail(run, e),
-        }
-    }
-
-    /// Moves to `phase` and lets the page repaint; false when a newer run has started.
-    async fn step(self, run: u64, phase: Phase) -> bool {
-        if !self.is_current(run) {
-            return false;
-        }
-        self.phase.set(phase);
-        yield_to_browser().await;
-        self.is_current(run)
-    }
-
-    fn is_current(&self, run: u64) -> bool {
-        self.run.get_untracked() == run
-    }
-
     fn fail(self, run: u64, error: AppError) {
-        if self.is_current(run) {
+        if self.run.get_untracked() == run {
             self.error.set(Some(error));
             self.phase.set(Phase::Failed);
         }
     }
 }
 
-fn now_ms() -> f64 {
-    js_sys::Date::now()
+/// A feature's values as the page draws them (the default feature configuration's axes).
+fn feature_view(
+    feature: Feature,
+    shape: &[usize],
+    values: Vec<f32>,
+) -> Result<FeatureView, String> {
+    let array =
+        ArrayD::from_shape_vec(IxDyn(shape), values).map_err(|e| format!("{feature}: {e}"))?;
+    let plot =
+        feature_plot(feature, &array, &FeatureConfig::default()).map_err(|e| e.to_string())?;
+    Ok(FeatureView {
+        plot: Arc::new(plot),
+        stats: Arc::new(FeatureStats::of(feature.name(), &array)),
+    })
 }
 
-fn milliseconds(ms: Option<f64>) -> String {
+/// `850 ms` or `1.2 s`.
+pub fn milliseconds(ms: Option<f64>) -> String {
     match ms {
         Some(ms) if ms >= 1000.0 => format!("{:.1} s", ms / 1000.0),
         Some(ms) => format!("{ms:.0} ms"),

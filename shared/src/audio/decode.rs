@@ -91,6 +91,14 @@ pub fn decode(bytes: Vec<u8>, hint: Option<&str>) -> Result<Decoded> {
     decode_frames(bytes, hint, None)
 }
 
+/// Decodes at most the first `seconds` of `bytes`, mono at the file's own rate: decoding stops
+/// there, so a caller with a memory budget (the browser) can refuse an hour-long file after
+/// reading only its start. A result longer than `seconds` means the track goes on.
+pub fn decode_prefix(bytes: Vec<u8>, hint: Option<&str>, seconds: f64) -> Result<Decoded> {
+    check_window(1, 0.0, Some(seconds))?;
+    decode_frames(bytes, hint, Some((0.0, Some(seconds))))
+}
+
 /// `librosa.load(path, sr=sr, mono=True, offset=offset, duration=duration)` on the file in
 /// `bytes`: decode, keep `[offset, offset + duration)` seconds (counted in the file's own
 /// frames, as libsndfile seeks), average the channels, resample to `sr`.

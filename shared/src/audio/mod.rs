@@ -4,4 +4,4 @@
 pub mod decode;
 
 #[cfg(feature = "decode")]
-pub use decode::{Decoded, decode, load, load_decoded};
+pub use decode::{Decoded, decode, decode_prefix, load, load_decoded};

@@ -1,12 +1,15 @@
-//! The page's components. Each reads the [`Session`](crate::state::Session) from context,
-//! except [`SummaryTable`], which takes its rows as a prop so it can be mounted on its own.
+//! The page's components. Each reads the [`Session`](crate::state::Session) from context.
 
+mod features;
 mod file_picker;
+mod player;
+mod predictions;
 mod status;
-mod summary;
 mod track;
 
+pub use features::{CANVAS_HEIGHT, CANVAS_WIDTH, FeatureCanvas, FeatureGrid, time_span};
 pub use file_picker::FilePicker;
+pub use player::Player;
+pub use predictions::{GENRE_COLOURS, Predictions};
 pub use status::{ErrorMessage, StatusLine};
-pub use summary::SummaryTable;
 pub use track::TrackDetails;

@@ -1,0 +1,202 @@
+use genrescope_core::model::argmax;
+use leptos::prelude::*;
+
+use crate::protocol::BundleStatus;
+use crate::state::{Session, milliseconds};
+
+/// matplotlib's `tab10`, one colour per genre (as the CLI's timeline).
+pub const GENRE_COLOURS: [&str; 10] = [
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+    "#bcbd22", "#17becf",
+];
+
+/// `#predictions`: the track's genre (the mean over its windows of the models' ensemble), the
+/// top genres with their confidence, each model's verdict, and which backend ran them. Without
+/// a bundle, a note on how to get one (`data-state="missing"`).
+#[component]
+pub fn Predictions() -> impl IntoView {
+    let session = Session::expect();
+    move || {
+        let bundle = session.bundle.get()?;
+        let (classes, backend, window_seconds) = match bundle {
+            BundleStatus::Missing { reason } => {
+                return Some(
+                    view! {
+                        <section id="predictions" class="card predictions" data-state="missing">
+                            <h2>"Genre"</h2>
+                            <p class="note">
+                                "No genre models next to this page (" {reason}
+                                "). The features below are computed all the same. To add predictions, train a bundle with "
+                                <code>"genrescope train"</code> " (or run " <code>"scripts/run.sh"</code>
+                                ") and put its " <code>"models/"</code> " folder beside " <code>"index.html"</code> "."
+                            </p>
+                        </section>
+                    }
+                        .into_any(),
+                );
+            }
+            BundleStatus::Loaded {
+                classes,
+                backend,
+                window_seconds,
+                ..
+            } => (classes, backend, window_seconds),
+        };
+        let Some(prediction) = session.prediction.get() else {
+            return Some(
+                view! {
+                    <section id="predictions" class="card predictions" data-state="pending">
+                        <h2>"Genre"</h2>
+                        <p class="note">"Predicting…"</p>
+                    </section>
+                }
+                .into_any(),
+            );
+        };
+        let mean = &prediction.mean;
+        let top = argmax(&mean.ensemble);
+        let mut order: Vec<usize> = (0..classes.len()).collect();
+        order.sort_by(|&a, &b| mean.ensemble[b].total_cmp(&mean.ensemble[a]));
+        let genres = order
+            .iter()
+            .take(3)
+            .map(|&g| {
+                let p = mean.ensemble[g];
+                view! {
+                    <li data-genre=classes[g].clone() data-probability=p.to_string()>
+                        <span class="genre-name">{classes[g].clone()}</span>
+                        <span class="bar">
+                            <span class="fill" style:width=format!("{:.1}%", p * 100.0)></span>
+                        </span>
+                        <span class="pct">{format!("{:.0} %", p * 100.0)}</span>
+                    </li>
+                }
+            })
+            .collect_view();
+        let models = mean
+            .models
+            .iter()
+            .map(|(feature, p)| {
+                let g = argmax(p);
+                view! {
+                    <tr data-model=feature.name()>
+                        <th scope="row">{feature.title()}</th>
+                        <td>{classes[g].clone()}</td>
+                        <td class="num">{format!("{:.0} %", p[g] * 100.0)}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        let windows = prediction.windows.len();
+        let note = format!(
+            "{} models on {backend} (CPU) over {windows} window{} of {window_seconds:.0} s; predicted {} after the file was chosen.",
+            mean.models.len(),
+            if windows == 1 { "" } else { "s" },
+            milliseconds(session.prediction_ms.get()),
+        );
+        Some(
+            view! {
+                <section
+                    id="predictions"
+                    class="card predictions"
+                    data-state="done"
+                    data-top=classes[top].clone()
+                    data-backend=backend.clone()
+                >
+                    <h2>"Genre"</h2>
+                    <p class="verdict">
+                        <span class="genre">{classes[top].clone()}</span>
+                        <span class="confidence">{format!("{:.0} %", mean.ensemble[top] * 100.0)}</span>
+                    </p>
+                    <ol class="genres">{genres}</ol>
+                    <details>
+                        <summary>"Each model's verdict"</summary>
+                        <table class="models">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Feature"</th>
+                                    <th scope="col">"Genre"</th>
+                                    <th scope="col" class="num">"Confidence"</th>
+                                </tr>
+                            </thead>
+                            <tbody>{models}</tbody>
+                        </table>
+                    </details>
+                    <p class="note" id="backend">{note}</p>
+                    <Timeline classes=classes.clone() />
+                </section>
+            }
+                .into_any(),
+        )
+    }
+}
+
+/// `#timeline`: the ensemble's genre of each window across the track, with the playhead.
+#[component]
+fn Timeline(classes: Vec<String>) -> impl IntoView {
+    let session = Session::expect();
+    move || {
+        let prediction = session.prediction.get()?;
+        let sr = f64::from(prediction.sample_rate);
+        let duration = session
+            .track
+            .get()
+            .map(|t| t.duration_s)
+            .or_else(|| prediction.windows.last().map(|w| w.1 as f64 / sr))?
+            .max(1e-3);
+        let centres: Vec<f64> = prediction
+            .windows
+            .iter()
+            .map(|(s, e, _)| (*s + *e) as f64 / 2.0 / sr)
+            .collect();
+        let segments = prediction
+            .windows
+            .iter()
+            .enumerate()
+            .map(|(i, (start, end, p))| {
+                // Each window covers the part of the track nearest its centre.
+                let left = if i == 0 {
+                    0.0
+                } else {
+                    (centres[i] + centres[i - 1]) / 2.0
+                };
+                let right = centres
+                    .get(i + 1)
+                    .map_or(duration, |c| (centres[i] + c) / 2.0);
+                let g = argmax(&p.ensemble);
+                let title = format!(
+                    "{:.1}–{:.1} s: {} ({:.0} %)",
+                    *start as f64 / sr,
+                    *end as f64 / sr,
+                    classes[g],
+                    p.ensemble[g] * 100.0
+                );
+                view! {
+                    <div
+                        class="segment"
+                        data-genre=classes[g].clone()
+                        title=title
+                        style:left=format!("{:.3}%", left / duration * 100.0)
+                        style:width=format!("{:.3}%", (right - left) / duration * 100.0)
+                        style:background=GENRE_COLOURS[g % GENRE_COLOURS.len()]
+                    >
+                        <span>{classes[g].clone()}</span>
+                    </div>
+                }
+            })
+            .collect_view();
+        let windows = prediction.windows.len();
+        Some(view! {
+            <div class="timeline-block">
+                <h3>"Across the track"</h3>
+                <div id="timeline" class="timeline" data-windows=windows.to_string()>
+                    {segments}
+                    <div
+                        class="playhead"
+                        style:left=move || format!("{:.3}%", (session.playhead.get() / duration * 100.0).clamp(0.0, 100.0))
+                    ></div>
+                </div>
+            </div>
+        })
+    }
+}

@@ -1,0 +1,190 @@
+//! The messages between the page and its analysis worker.
+//!
+//! Each message is a plain JS object `{ json, data? }`: `json` is the message serialised with
+//! serde (a [`Request`] or a [`Response`]), `data` an optional `ArrayBuffer` that travels
+//! without a copy (it is transferred): the file's bytes to the worker, a feature's `f32`
+//! values back. [`encode`] and [`decode`] are the only two functions that touch the format.
+
+use genrescope_core::Feature;
+use genrescope_core::model::TrackPrediction;
+use js_sys::{Array, ArrayBuffer, Float32Array, Object, Reflect, Uint8Array};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::analysis::TrackInfo;
+
+/// Page → worker.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Request {
+    /// Analyse the file whose bytes are the message's `data`.
+    Analyse {
+        /// The page's run number, echoed in every response.
+        run: u64,
+        /// The file's name (messages, the decoder's hint).
+        name: String,
+    },
+}
+
+/// A step of an analysis, for `#status`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// Decoding the whole file.
+    Decoding,
+    /// Fetching and loading the model bundle.
+    LoadingModels,
+    /// Predicting window `done` of `total`.
+    Predicting,
+    /// Computing feature `done` of `total` over the whole track.
+    Computing,
+}
+
+/// Whether the page has genre models, and which.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum BundleStatus {
+    /// `models/manifest.json` loaded.
+    Loaded {
+        /// The genres, in the bundle's order.
+        classes: Vec<String>,
+        /// The features of its models.
+        features: Vec<Feature>,
+        /// The window the models read, in seconds.
+        window_seconds: f64,
+        /// The burn backend that runs them (`flex`, or `wgpu` on WebGPU).
+        backend: String,
+    },
+    /// No usable bundle: why.
+    Missing {
+        /// What happened (not found, unreadable, …).
+        reason: String,
+    },
+}
+
+/// Worker → page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Response {
+    /// The worker's wasm is running and listening (a message sent before this is lost).
+    Ready,
+    /// Where the run stands.
+    Progress {
+        run: u64,
+        step: Step,
+        done: usize,
+        total: usize,
+    },
+    /// The decoded track.
+    Track { run: u64, info: TrackInfo },
+    /// What the page can predict with.
+    Bundle { run: u64, status: BundleStatus },
+    /// The bundle's prediction of every window and of the track.
+    Predictions {
+        run: u64,
+        prediction: TrackPrediction,
+        /// Milliseconds from the start of the run.
+        ms: f64,
+    },
+    /// One feature of the whole track; its `f32` values (C order, `shape`) are the `data`.
+    Feature {
+        run: u64,
+        feature: Feature,
+        shape: Vec<usize>,
+    },
+    /// Every step ended.
+    Done {
+        run: u64,
+        /// Milliseconds each step took.
+        timings: Vec<(String, f64)>,
+    },
+    /// The run stopped: a message for `#error`.
+    Failed { run: u64, message: String },
+}
+
+impl Response {
+    /// The run a response belongs to (0: none).
+    pub fn run(&self) -> u64 {
+        match self {
+            Response::Ready => 0,
+            Response::Progress { run, .. }
+            | Response::Track { run, .. }
+            | Response::Bundle { run, .. }
+            | Response::Predictions { run, .. }
+            | Response::Feature { run, .. }
+            | Response::Done { run, .. }
+            | Response::Failed { run, .. } => *run,
+        }
+    }
+}
+
+/// A message ready for `postMessage`: the object and the list of buffers to transfer.
+pub struct Encoded {
+    /// `{ json, data? }`.
+    pub message: JsValue,
+    /// `[data]`, or empty.
+    pub transfer: Array,
+}
+
+/// Encodes `msg` with an optional payload of bytes.
+pub fn encode<T: Serialize>(msg: &T, data: Option<ArrayBuffer>) -> Result<Encoded, String> {
+    let json = serde_json::to_string(msg).map_err(|e| format!("encoding a message: {e}"))?;
+    let object = Object::new();
+    let set = |k: &str, v: &JsValue| {
+        Reflect::set(&object, &JsValue::from_str(k), v).map_err(|_| format!("setting {k}"))
+    };
+    set("json", &JsValue::from_str(&json))?;
+    let transfer = Array::new();
+    if let Some(buffer) = data {
+        set("data", &buffer)?;
+        transfer.push(&buffer);
+    }
+    Ok(Encoded {
+        message: object.into(),
+        transfer,
+    })
+}
+
+/// Decodes a message: the value and its payload, if any.
+pub fn decode<T: DeserializeOwned>(message: &JsValue) -> Result<(T, Option<ArrayBuffer>), String> {
+    let json = Reflect::get(message, &JsValue::from_str("json"))
+        .ok()
+        .and_then(|v| v.as_string())
+        .ok_or("a message without `json`")?;
+    let value = serde_json::from_str(&json).map_err(|e| format!("a malformed message: {e}"))?;
+    let data = Reflect::get(message, &JsValue::from_str("data"))
+        .ok()
+        .and_then(|v| v.dyn_into::<ArrayBuffer>().ok());
+    Ok((value, data))
+}
+
+/// `f32` values as a new `ArrayBuffer` (one copy out of wasm memory).
+pub fn f32_buffer(values: &[f32]) -> ArrayBuffer {
+    let array = Float32Array::new_with_length(values.len() as u32);
+    array.copy_from(values);
+    array.buffer()
+}
+
+/// The `f32` values of an `ArrayBuffer` made by [`f32_buffer`].
+pub fn f32_values(buffer: &ArrayBuffer) -> Result<Vec<f32>, String> {
+    if !buffer.byte_length().is_multiple_of(4) {
+        return Err(format!(
+            "{} bytes are not a whole number of f32",
+            buffer.byte_length()
+        ));
+    }
+    Ok(Float32Array::new(buffer).to_vec())
+}
+
+/// The bytes of an `ArrayBuffer`.
+pub fn bytes(buffer: &ArrayBuffer) -> Vec<u8> {
+    Uint8Array::new(buffer).to_vec()
+}
+
+/// An `ArrayBuffer` holding `bytes`.
+pub fn byte_buffer(bytes: &[u8]) -> ArrayBuffer {
+    let array = Uint8Array::new_with_length(bytes.len() as u32);
+    array.copy_from(bytes);
+    array.buffer()
+}

@@ -1,0 +1,260 @@
+//! The analysis worker (the `genrescope-worker` binary, a dedicated Web Worker): decodes the
+//! dropped file, runs the model bundle over the track's windows and computes every feature of
+//! the whole track, posting each result to the page as soon as it exists
+//! ([`crate::protocol`]). The page stays responsive however long this takes.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use genrescope_core::model::burn::prelude::Device;
+use genrescope_core::model::{Bundle, BundleManifest};
+use genrescope_core::{Feature, FeatureConfig};
+use js_sys::ArrayBuffer;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+use crate::analysis::{self, TrackInfo};
+use crate::browser::describe;
+use crate::protocol::{self, BundleStatus, Request, Response, Step};
+
+/// The longest track the page analyses, in seconds: every feature of ten minutes at full
+/// resolution is about a gigabyte of wasm memory.
+pub const MAX_SECONDS: f64 = 600.0;
+
+/// Where the page's bundle lives, relative to the worker script (the site's root).
+pub const MANIFEST_URL: &str = "models/manifest.json";
+
+/// The bundle, loaded on the first run and kept for the next ones.
+#[derive(Default)]
+struct State {
+    bundle: Option<Rc<Result<Bundle, String>>>,
+}
+
+/// Installs the message handler. Called once by the worker binary's `main`.
+pub fn start() {
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let state = Rc::new(RefCell::new(State::default()));
+    // Runs are handled one after another: each waits for the one before.
+    let queue: Rc<RefCell<Option<js_sys::Promise>>> = Rc::new(RefCell::new(None));
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        let state = state.clone();
+        let before = queue.borrow_mut().take();
+        let run = wasm_bindgen_futures::future_to_promise(async move {
+            if let Some(before) = before {
+                let _ = JsFuture::from(before).await;
+            }
+            handle(event.data(), &state).await;
+            Ok(JsValue::UNDEFINED)
+        });
+        *queue.borrow_mut() = Some(run);
+    });
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    post(&Response::Ready, None);
+}
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+/// Posts `response` (with `data` transferred).
+fn post(response: &Response, data: Option<ArrayBuffer>) {
+    match protocol::encode(response, data) {
+        Ok(enc) => {
+            if let Err(e) = scope().post_message_with_transfer(&enc.message, &enc.transfer) {
+                web_sys::console::error_1(&format!("posting a message: {}", describe(&e)).into());
+            }
+        }
+        Err(e) => web_sys::console::error_1(&e.into()),
+    }
+}
+
+async fn handle(message: JsValue, state: &Rc<RefCell<State>>) {
+    let (request, data) = match protocol::decode::<Request>(&message) {
+        Ok(m) => m,
+        Err(e) => {
+            web_sys::console::error_1(&format!("the worker got {e}").into());
+            return;
+        }
+    };
+    match request {
+        Request::Analyse { run, name } => {
+            let bytes = data.map(|b| protocol::bytes(&b)).unwrap_or_default();
+            if let Err(message) = analyse(run, &name, bytes, state).await {
+                post(&Response::Failed { run, message }, None);
+            }
+        }
+    }
+}
+
+fn now() -> f64 {
+    js_sys::Date::now()
+}
+
+async fn analyse(
+    run: u64,
+    name: &str,
+    bytes: Vec<u8>,
+    state: &Rc<RefCell<State>>,
+) -> Result<(), String> {
+    let started = now();
+    let mut timings = Vec::new();
+    let progress = |step, done, total| {
+        post(
+            &Response::Progress {
+                run,
+                step,
+                done,
+                total,
+            },
+            None,
+        )
+    };
+
+    progress(Step::Decoding, 0, 1);
+    let t = now();
+    let decoded = analysis::decode_limited(bytes, name, MAX_SECONDS).map_err(|e| e.to_string())?;
+    let info = TrackInfo::of(&decoded);
+    post(
+        &Response::Track {
+            run,
+            info: info.clone(),
+        },
+        None,
+    );
+    let cfg = FeatureConfig::default();
+    let signal = decoded
+        .window(cfg.sr, 0.0, None)
+        .map_err(|e| format!("could not resample \"{name}\": {e}"))?;
+    timings.push(("decode".to_string(), now() - t));
+
+    // The models first: the genre is what most people wait for.
+    let t = now();
+    let cached = state.borrow().bundle.clone();
+    let bundle = match cached {
+        Some(b) => b,
+        None => {
+            progress(Step::LoadingModels, 0, 1);
+            let loaded = Rc::new(load_bundle().await);
+            state.borrow_mut().bundle = Some(loaded.clone());
+            loaded
+        }
+    };
+    let status = match bundle.as_ref() {
+        Ok(b) => BundleStatus::Loaded {
+            classes: b.manifest.classes.clone(),
+            features: b.features(),
+            window_seconds: b.manifest.signal_samples as f64
+                / f64::from(b.manifest.feature_config.sr),
+            backend: "flex".into(),
+        },
+        Err(reason) => BundleStatus::Missing {
+            reason: reason.clone(),
+        },
+    };
+    post(&Response::Bundle { run, status }, None);
+    timings.push(("models".to_string(), now() - t));
+    if let Ok(bundle) = bundle.as_ref() {
+        let t = now();
+        let bsr = bundle.manifest.feature_config.sr;
+        let resampled;
+        let at_rate: &[f32] = if bsr == cfg.sr {
+            &signal
+        } else {
+            resampled = decoded
+                .window(bsr, 0.0, None)
+                .map_err(|e| format!("could not resample \"{name}\": {e}"))?;
+            &resampled
+        };
+        let prediction = bundle
+            .predict_track(at_rate, &Device::flex(), |done, total| {
+                progress(Step::Predicting, done, total)
+            })
+            .map_err(|e| format!("could not predict the genre of \"{name}\": {e}"))?;
+        post(
+            &Response::Predictions {
+                run,
+                prediction,
+                ms: now() - started,
+            },
+            None,
+        );
+        timings.push(("predict".to_string(), now() - t));
+    }
+
+    let t = now();
+    progress(Step::Computing, 0, Feature::ALL.len());
+    let set = genrescope_core::compute(&signal, &cfg, Feature::ALL)
+        .map_err(|e| format!("could not compute the features of \"{name}\": {e}"))?;
+    for (i, (feature, array)) in set.entries.iter().enumerate() {
+        let values = array
+            .as_slice()
+            .ok_or("a feature array is not contiguous")?;
+        post(
+            &Response::Feature {
+                run,
+                feature: *feature,
+                shape: array.shape().to_vec(),
+            },
+            Some(protocol::f32_buffer(values)),
+        );
+        progress(Step::Computing, i + 1, set.entries.len());
+    }
+    timings.push(("features".to_string(), now() - t));
+    timings.push(("total".to_string(), now() - started));
+    post(&Response::Done { run, timings }, None);
+    Ok(())
+}
+
+/// Fetches `models/manifest.json` and every weights file it names, and loads them on flex.
+async fn load_bundle() -> Result<Bundle, String> {
+    let manifest_text = fetch_text(MANIFEST_URL).await?;
+    let manifest: BundleManifest = serde_json::from_str(&manifest_text)
+        .map_err(|e| format!("{MANIFEST_URL} is not a bundle manifest: {e}"))?;
+    let mut files = HashMap::new();
+    for entry in &manifest.models {
+        let url = format!("models/{}", entry.weights);
+        files.insert(entry.weights.clone(), fetch_bytes(&url).await?);
+    }
+    Bundle::load(
+        &manifest_text,
+        |name| {
+            files
+                .remove(name)
+                .ok_or_else(|| genrescope_core::Error::Bundle(format!("{name} was not fetched")))
+        },
+        &Device::flex(),
+    )
+    .map_err(|e| format!("models/: {e}"))
+}
+
+async fn fetch(url: &str) -> Result<web_sys::Response, String> {
+    let response = JsFuture::from(scope().fetch_with_str(url))
+        .await
+        .map_err(|e| format!("{url}: {}", describe(&e)))?;
+    let response: web_sys::Response = response.unchecked_into();
+    if !response.ok() {
+        return Err(format!("{url}: HTTP {}", response.status()));
+    }
+    Ok(response)
+}
+
+async fn fetch_text(url: &str) -> Result<String, String> {
+    let promise = fetch(url).await?.text().map_err(|e| describe(&e))?;
+    JsFuture::from(promise)
+        .await
+        .map_err(|e| format!("{url}: {}", describe(&e)))?
+        .as_string()
+        .ok_or_else(|| format!("{url}: not text"))
+}
+
+async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+    let promise = fetch(url).await?.array_buffer().map_err(|e| describe(&e))?;
+    let buffer = JsFuture::from(promise)
+        .await
+        .map_err(|e| format!("{url}: {}", describe(&e)))?;
+    Ok(protocol::bytes(&buffer.unchecked_into()))
+}
