@@ -33,6 +33,21 @@ step "fixtures (make-mp3) → target/e2e-fixtures/"
 cargo build --quiet --release --workspace --exclude genrescope-web --all-targets
 "$CARGO_TARGET_DIR/release/make-mp3" target/e2e-fixtures
 
+step "a demo bundle, the site with it (target/e2e-site/) and the CLI's answers for the MP3"
+t=$(date +%s)
+bin="$CARGO_TARGET_DIR/release/genrescope"
+fx=target/e2e-fixtures
+# 3 tracks a genre, 2 epochs: small, but a real bundle of all 16 models (stages skip when done).
+"$bin" demo-data -o "$fx/demo" --tracks-per-genre 3 --clip-seconds 16 >/dev/null
+"$bin" pipeline --fma "$fx/demo" -o "$fx/work" -e 2 >"$fx/pipeline.log" 2>&1 || { cat "$fx/pipeline.log"; exit 1; }
+rm -rf target/e2e-site "$fx/cli"
+cp -r dist target/e2e-site
+mkdir -p target/e2e-site/models
+cp "$fx/work/models/manifest.json" "$fx/work/models/"*.bpk target/e2e-site/models/
+"$bin" features "$fx/fixture.mp3" -o "$fx/cli/features" 2>/dev/null
+"$bin" artifacts -i "$fx/fixture.mp3" -o "$fx/cli/artifacts" --models "$fx/work/models" 2>/dev/null
+elapsed "$t"
+
 failed=()
 
 step "wasm-bindgen tests in headless Chromium"

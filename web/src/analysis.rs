@@ -48,7 +48,7 @@ pub fn decode_limited(bytes: Vec<u8>, name: &str, max_seconds: f64) -> Result<De
             reason: "no samples decoded".into(),
         });
     }
-    if decoded.duration() > max_seconds + 0.5 {
+    if decoded.duration() > max_seconds + 1e-6 {
         return Err(AppError::TooLong {
             file: name.to_string(),
             max_minutes: max_seconds / 60.0,

@@ -1,20 +1,29 @@
-//! Browser tests (headless Chromium via wasm-bindgen-test): decoding in wasm and the page's
-//! components in a real DOM.
+//! Browser tests (headless Chromium via wasm-bindgen-test): decoding in wasm, the worker
+//! protocol, the plot math drawn on a real canvas, and the page's components in a real DOM.
+//! The page with its worker, end to end, is tested by Playwright (tests/e2e).
 //!
 //! `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown -p genrescope-web`
 
 #![cfg(target_arch = "wasm32")]
 
-use genrescope_core::Feature;
-use genrescope_web::analysis::{self, FeatureStats};
-use genrescope_web::components::SummaryTable;
-use genrescope_web::{App, AppError};
+use std::sync::Arc;
+
+use genrescope_core::model::{Prediction, TrackPrediction};
+use genrescope_core::plot::render::draw_feature;
+use genrescope_core::plot::{Body, feature_plot};
+use genrescope_core::{Feature, FeatureConfig};
+use genrescope_web::analysis::{self, FeatureStats, TrackInfo};
+use genrescope_web::canvas::CanvasPainter;
+use genrescope_web::components::{CANVAS_HEIGHT, CANVAS_WIDTH, FeatureCanvas};
+use genrescope_web::protocol::{self, BundleStatus, Request, Response, Step};
+use genrescope_web::state::FeatureView;
+use genrescope_web::{App, AppError, Session};
 use leptos::prelude::*;
-use ndarray::{ArrayD, IxDyn};
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
-use web_sys::{Element, HtmlElement, HtmlInputElement};
+use web_sys::{
+    CanvasRenderingContext2d, Element, HtmlCanvasElement, HtmlElement, HtmlInputElement,
+};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -79,21 +88,215 @@ fn decodes_a_wav_to_the_mean_of_its_channels() {
 }
 
 #[wasm_bindgen_test]
-fn inspect_gives_duration_and_format() {
-    let info = analysis::inspect(wav(), "tone.WAV").expect("decodes");
+fn decoding_gives_duration_and_format_and_refuses_bad_files_by_name() {
+    let decoded = analysis::decode_limited(wav(), "tone.WAV", 600.0).expect("decodes");
+    let info = TrackInfo::of(&decoded);
     assert_eq!(info.duration_s, 0.5);
     assert_eq!((info.sample_rate, info.channels), (WAV_RATE, 2));
+
+    let err = analysis::decode_limited(noise(8192), "noise.mp3", 600.0).expect_err("not audio");
+    assert!(matches!(err, AppError::Decode { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .starts_with("could not decode \"noise.mp3\": "),
+        "{err}"
+    );
+
+    let err = analysis::decode_limited(Vec::new(), "empty.mp3", 600.0).expect_err("empty");
+    assert!(
+        err.to_string().contains("\"empty.mp3\" holds no audio"),
+        "{err}"
+    );
+
+    // Longer than the limit: refused, after decoding only the limit and a second.
+    let err = analysis::decode_limited(wav(), "long.wav", 0.1).expect_err("too long");
+    assert!(matches!(err, AppError::TooLong { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("\"long.wav\" runs longer than"),
+        "{err}"
+    );
 }
 
 #[wasm_bindgen_test]
-fn random_bytes_are_a_decode_error_naming_the_file() {
-    let err = analysis::inspect(noise(8192), "noise.mp3").expect_err("not audio");
-    assert!(matches!(err, AppError::Decode { .. }), "{err:?}");
-    let message = err.to_string();
-    assert!(
-        message.starts_with("could not decode \"noise.mp3\": "),
-        "{message}"
+fn requests_and_responses_survive_the_trip_with_their_payloads() {
+    // A request with the file's bytes.
+    let bytes: Vec<u8> = (0..=255).collect();
+    let request = Request::Analyse {
+        run: 7,
+        name: "a \"song\".mp3".into(),
+    };
+    let enc = protocol::encode(&request, Some(protocol::byte_buffer(&bytes))).unwrap();
+    assert_eq!(
+        enc.transfer.length(),
+        1,
+        "the bytes are transferred, not copied"
     );
+    let (back, data) = protocol::decode::<Request>(&enc.message).unwrap();
+    assert_eq!(back, request);
+    assert_eq!(protocol::bytes(&data.unwrap()), bytes);
+
+    // A feature with its values, bit for bit.
+    let values: Vec<f32> = vec![0.0, -1.5, f32::MIN_POSITIVE, 3.25e7, f32::NAN];
+    let response = Response::Feature {
+        run: 3,
+        feature: Feature::Mel,
+        shape: vec![1, 5],
+    };
+    let enc = protocol::encode(&response, Some(protocol::f32_buffer(&values))).unwrap();
+    let (back, data) = protocol::decode::<Response>(&enc.message).unwrap();
+    assert_eq!(back, response);
+    assert_eq!(back.run(), 3);
+    let got = protocol::f32_values(&data.unwrap()).unwrap();
+    assert_eq!(
+        got.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+        values.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+    );
+
+    // Messages without a payload, and the prediction of a track.
+    let prediction = Prediction {
+        models: vec![(Feature::Rms, vec![0.25, 0.75])],
+        ensemble: vec![0.25, 0.75],
+    };
+    for response in [
+        Response::Ready,
+        Response::Progress {
+            run: 1,
+            step: Step::Predicting,
+            done: 2,
+            total: 4,
+        },
+        Response::Bundle {
+            run: 1,
+            status: BundleStatus::Missing {
+                reason: "HTTP 404".into(),
+            },
+        },
+        Response::Predictions {
+            run: 1,
+            prediction: TrackPrediction {
+                sample_rate: 22050,
+                windows: vec![(0, 10, prediction.clone())],
+                mean: prediction,
+            },
+            ms: 12.5,
+        },
+        Response::Failed {
+            run: 2,
+            message: "could not decode".into(),
+        },
+    ] {
+        let enc = protocol::encode(&response, None).unwrap();
+        assert_eq!(enc.transfer.length(), 0);
+        let (back, data) = protocol::decode::<Response>(&enc.message).unwrap();
+        assert_eq!(back, response);
+        assert!(data.is_none());
+    }
+
+    // Not a message of ours: an error, not a panic.
+    assert!(protocol::decode::<Response>(&wasm_bindgen::JsValue::from_str("hello")).is_err());
+    let odd = js_sys::Object::new();
+    js_sys::Reflect::set(&odd, &"json".into(), &"{\"kind\":\"nope\"}".into()).unwrap();
+    assert!(protocol::decode::<Response>(&odd.into()).is_err());
+    assert!(protocol::f32_values(&js_sys::ArrayBuffer::new(6)).is_err());
+}
+
+/// Every feature of a 1 s chirp.
+fn chirp_features() -> genrescope_core::FeatureSet {
+    let y: Vec<f32> = (0..22050)
+        .map(|i| {
+            let t = i as f32 / 22050.0;
+            (std::f32::consts::TAU * (200.0 + 800.0 * t) * t).sin() * 0.5
+        })
+        .collect();
+    genrescope_core::compute(&y, &FeatureConfig::default(), Feature::ALL).unwrap()
+}
+
+fn canvas(width: u32, height: u32) -> HtmlCanvasElement {
+    let c: HtmlCanvasElement = document()
+        .create_element("canvas")
+        .unwrap()
+        .unchecked_into();
+    c.set_width(width);
+    c.set_height(height);
+    c
+}
+
+#[wasm_bindgen_test]
+fn a_heat_map_drawn_on_a_canvas_has_the_colour_maps_pixels() {
+    let set = chirp_features();
+    let plot = feature_plot(
+        Feature::Mel,
+        set.get(Feature::Mel).unwrap(),
+        &FeatureConfig::default(),
+    )
+    .unwrap();
+    let c = canvas(CANVAS_WIDTH, CANVAS_HEIGHT);
+    let mut painter = CanvasPainter::new(&c).unwrap();
+    let r = draw_feature(&mut painter, &plot).unwrap();
+    let Body::Heatmap(hm) = &plot.body else {
+        panic!("mel is a heat map")
+    };
+    let (w, h) = (r.width() as usize, r.height() as usize);
+    let want = hm.rgba(w, h);
+    let ctx: CanvasRenderingContext2d = c.get_context("2d").unwrap().unwrap().unchecked_into();
+    let got = ctx
+        .get_image_data(f64::from(r.x0), f64::from(r.y0), w as f64, h as f64)
+        .unwrap()
+        .data()
+        .0;
+    assert_eq!(got.len(), want.len());
+    // The plotting rectangle holds exactly the core's raster (the axes are drawn outside it).
+    let differing = got.iter().zip(&want).filter(|(a, b)| a != b).count();
+    assert_eq!(differing, 0, "{differing} of {} bytes differ", want.len());
+    // And the axes' labels are drawn: dark pixels left of the rectangle.
+    let left = ctx
+        .get_image_data(0.0, f64::from(r.y0), f64::from(r.x0 - 10), h as f64)
+        .unwrap()
+        .data()
+        .0;
+    assert!(
+        left.chunks(4).any(|p| p[0] < 100 && p[3] == 255),
+        "no tick labels"
+    );
+}
+
+#[wasm_bindgen_test]
+fn every_feature_draws_on_a_canvas_without_error() {
+    let set = chirp_features();
+    for (feature, array) in &set.entries {
+        let plot = feature_plot(*feature, array, &FeatureConfig::default()).unwrap();
+        let c = canvas(CANVAS_WIDTH, CANVAS_HEIGHT);
+        let r = draw_feature(&mut CanvasPainter::new(&c).unwrap(), &plot).unwrap();
+        assert!(r.x0 > 0 && r.x1 < CANVAS_WIDTH as i32, "{feature}");
+        let ctx: CanvasRenderingContext2d = c.get_context("2d").unwrap().unwrap().unchecked_into();
+        let px = ctx
+            .get_image_data(
+                f64::from(r.x0),
+                f64::from(r.y0),
+                f64::from(r.width()),
+                f64::from(r.height()),
+            )
+            .unwrap()
+            .data()
+            .0;
+        // Something is drawn in the plotting rectangle: a heat map fills it, a line inks at
+        // least one pixel per column.
+        let inked = px
+            .chunks(4)
+            .filter(|p| p[0] < 250 || p[1] < 250 || p[2] < 250)
+            .count();
+        let all = px.len() / 4;
+        match plot.body {
+            Body::Heatmap(_) => assert!(
+                inked * 10 > all * 9,
+                "{feature}: {inked} of {all} pixels drawn"
+            ),
+            Body::Line(_) => assert!(
+                inked >= r.width() as usize,
+                "{feature}: {inked} of {all} pixels drawn"
+            ),
+        }
+    }
 }
 
 /// A fresh element in the document to mount into.
@@ -108,51 +311,42 @@ fn select(root: &Element, selector: &str) -> Option<Element> {
     root.query_selector(selector).unwrap()
 }
 
-fn select_all(root: &Element, selector: &str) -> Vec<Element> {
-    let list = root.query_selector_all(selector).unwrap();
-    (0..list.length())
-        .map(|i| list.item(i).unwrap().unchecked_into())
-        .collect()
-}
-
 fn attr(element: &Element, name: &str) -> String {
     element.get_attribute(name).unwrap_or_default()
 }
 
 #[wasm_bindgen_test]
-fn summary_table_has_one_row_per_feature() {
-    let rows: Vec<FeatureStats> = Feature::ALL
-        .iter()
-        .enumerate()
-        .map(|(k, f)| {
-            // Values k-1, k, k+1, k+2: min k-1, mean k+0.5, max k+2.
-            let k = k as f32;
-            let a = ArrayD::from_shape_vec(IxDyn(&[2, 2]), vec![k - 1.0, k, k + 1.0, k + 2.0]);
-            FeatureStats::of(f.name(), &a.unwrap())
-        })
-        .collect();
+async fn a_feature_canvas_carries_its_name_and_statistics() {
+    let set = chirp_features();
+    let array = set.get(Feature::Mfcc).unwrap().clone();
+    let stats = FeatureStats::of("mfcc", &array);
+    let view = FeatureView {
+        plot: Arc::new(feature_plot(Feature::Mfcc, &array, &FeatureConfig::default()).unwrap()),
+        stats: Arc::new(stats.clone()),
+    };
     let root = container();
     let _mounted = leptos::mount::mount_to(root.clone(), move || {
-        view! { <SummaryTable rows=Signal::stored(rows) /> }
+        provide_context(Session::new());
+        view! { <FeatureCanvas view=view /> }
     });
-
-    let table = select(&root, "table#summary").expect("#summary");
-    let trs = select_all(&table, "tbody tr");
-    assert_eq!(trs.len(), Feature::ALL.len());
-    for (k, (tr, feature)) in trs.iter().zip(Feature::ALL).enumerate() {
-        assert_eq!(attr(tr, "data-feature"), feature.name());
-        let cell = |class: &str| select(tr, &format!(".{class}")).expect(class);
-        assert_eq!(cell("name").text_content().unwrap(), feature.name());
-        assert_eq!(cell("shape").text_content().unwrap(), "2 × 2");
-        assert_eq!(attr(&cell("shape"), "data-shape"), "2,2");
-        let k = k as f64;
-        for (class, want) in [("min", k - 1.0), ("mean", k + 0.5), ("max", k + 2.0)] {
-            let value: f64 = attr(&cell(class), "data-value").parse().unwrap();
-            assert_eq!(value, want, "{feature} {class}");
-            let shown = cell(class).text_content().unwrap();
-            assert_eq!(shown, analysis::format_number(want));
-        }
-    }
+    let canvas = select(&root, "canvas[data-feature=\"mfcc\"]").expect("the canvas");
+    let parsed = js_sys::JSON::parse(&attr(&canvas, "data-stats")).unwrap();
+    let get = |k: &str| js_sys::Reflect::get(&parsed, &k.into()).unwrap();
+    assert_eq!(get("min").as_f64().unwrap(), stats.min);
+    assert_eq!(get("max").as_f64().unwrap(), stats.max);
+    let shape: js_sys::Array = get("shape").unchecked_into();
+    assert_eq!(
+        shape
+            .to_vec()
+            .iter()
+            .map(|v| v.as_f64().unwrap() as usize)
+            .collect::<Vec<_>>(),
+        array.shape()
+    );
+    let probes: js_sys::Array = get("probes").unchecked_into();
+    assert_eq!(probes.length() as usize, analysis::PROBES);
+    // MFCCs run over time: the canvas seeks.
+    assert!(canvas.class_list().contains("seekable"));
 }
 
 #[wasm_bindgen_test]
@@ -167,79 +361,14 @@ fn app_starts_idle_with_its_test_ids() {
         status
             .text_content()
             .unwrap()
-            .contains("Choose an audio file")
+            .contains("Drop an audio file")
     );
     let error = select(&root, "#error").expect("#error");
     assert!(error.has_attribute("hidden"));
     assert!(select(&root, "#duration").is_none());
-    assert!(select(&root, "#summary").is_none());
-}
-
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    JsFuture::from(promise).await.unwrap();
-}
-
-/// Waits up to `seconds` for `#status` to reach `done` or `failed`, and returns which.
-async fn outcome(root: &Element, seconds: u32) -> String {
-    let status = select(root, "#status").expect("#status");
-    for _ in 0..seconds * 20 {
-        let state = attr(&status, "data-state");
-        if state == "done" || state == "failed" {
-            return state;
-        }
-        sleep(50).await;
-    }
-    panic!("no outcome after {seconds} s: {:?}", status.text_content());
-}
-
-/// Chooses a file in `#file` as a user would: sets its files and fires `change`.
-fn choose(root: &Element, name: &str, bytes: &[u8]) {
-    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
-    let options = web_sys::FilePropertyBag::new();
-    options.set_type("audio/wav");
-    let file =
-        web_sys::File::new_with_u8_array_sequence_and_options(&parts, name, &options).unwrap();
-    let transfer = web_sys::DataTransfer::new().unwrap();
-    transfer.items().add_with_file(&file).unwrap();
-    let input: HtmlInputElement = select(root, "#file").unwrap().unchecked_into();
-    input.set_files(transfer.files().as_ref());
-    input
-        .dispatch_event(&web_sys::Event::new("change").unwrap())
-        .unwrap();
-}
-
-#[wasm_bindgen_test]
-async fn app_shows_an_error_for_a_corrupt_file() {
-    let root: Element = container().into();
-    let _mounted = leptos::mount::mount_to(root.clone().unchecked_into(), App);
-    choose(&root, "broken.mp3", &noise(4096));
-    assert_eq!(outcome(&root, 10).await, "failed");
-    let error = select(&root, "#error").unwrap();
-    assert!(!error.has_attribute("hidden"));
-    let message = error.text_content().unwrap();
     assert!(
-        message.starts_with("could not decode \"broken.mp3\""),
-        "{message}"
+        select(&root, "#predictions").is_none(),
+        "nothing to predict yet"
     );
-    assert!(select(&root, "#duration").is_none());
-}
-
-#[wasm_bindgen_test]
-async fn app_analyses_a_chosen_wav() {
-    let root: Element = container().into();
-    let _mounted = leptos::mount::mount_to(root.clone().unchecked_into(), App);
-    choose(&root, "tone.wav", &wav());
-    let state = outcome(&root, 30).await;
-    let error = select(&root, "#error").unwrap().text_content();
-    let duration = select(&root, "#duration").expect("#duration");
-    assert_eq!(attr(&duration, "data-seconds"), "0.5");
-    assert_eq!(state, "done", "#error: {error:?}");
-    let rows = select_all(&root, "#summary tbody tr[data-feature]");
-    assert_eq!(rows.len(), Feature::ALL.len());
+    assert!(select(&root, "#features").is_some());
 }

@@ -1,6 +1,6 @@
 // The Genrescope page as the specs use it (a page object over the stable test ids).
 import { launch } from './browser.mjs';
-import { requireDist } from './paths.mjs';
+import { requireSite } from './paths.mjs';
 import { serve } from './server.mjs';
 
 export class GenrescopePage {
@@ -70,18 +70,44 @@ export class GenrescopePage {
     return (await this.page.textContent('#status')).trim();
   }
 
-  /** The rows of `#summary`: `{ name, shape: number[], min, mean, max, text: string[] }`. */
-  async summary() {
-    return this.page.$$eval('#summary tbody tr[data-feature]', (rows) =>
-      rows.map((row) => {
-        const value = (cls) => Number(row.querySelector(`.${cls}`).dataset.value);
+  /** Waits for `#predictions` to settle; resolves to its `data-state` (`done` or `missing`). */
+  async predictions({ timeout = 120_000 } = {}) {
+    await this.page.waitForSelector(
+      '#predictions[data-state="done"], #predictions[data-state="missing"]',
+      { state: 'attached', timeout },
+    );
+    return this.page.getAttribute('#predictions', 'data-state');
+  }
+
+  /** The track's genre (`#predictions[data-top]`), its backend, and the timeline's windows. */
+  async genre() {
+    return this.page.$eval('#predictions', (el) => ({
+      top: el.dataset.top,
+      backend: el.dataset.backend,
+      windows: Number(document.querySelector('#timeline')?.dataset.windows),
+      genres: [...el.querySelectorAll('.genres li')].map((li) => ({
+        genre: li.dataset.genre,
+        probability: Number(li.dataset.probability),
+      })),
+    }));
+  }
+
+  /**
+   * Every feature canvas: `{ name, stats, colours, width, height }`, where `stats` is its
+   * `data-stats` and `colours` the number of distinct colours drawn on it.
+   */
+  async canvases() {
+    return this.page.$$eval('canvas[data-feature]', (canvases) =>
+      canvases.map((c) => {
+        const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        const colours = new Set();
+        for (let i = 0; i < px.length; i += 4 * 7) colours.add((px[i] << 16) | (px[i + 1] << 8) | px[i + 2]);
         return {
-          name: row.dataset.feature,
-          shape: row.querySelector('.shape').dataset.shape.split(',').map(Number),
-          min: value('min'),
-          mean: value('mean'),
-          max: value('max'),
-          text: [...row.children].map((cell) => cell.textContent.trim()),
+          name: c.dataset.feature,
+          stats: JSON.parse(c.dataset.stats),
+          colours: colours.size,
+          width: c.width,
+          height: c.height,
         };
       }),
     );
@@ -98,11 +124,13 @@ export class GenrescopePage {
 export const DURATION_TOLERANCE_S = 0.03;
 
 /**
- * Serves dist/ on 127.0.0.1, launches Chromium and opens the app: what every spec starts with.
+ * Serves the site on 127.0.0.1, launches Chromium and opens the app: what every spec starts
+ * with. `root` is the site's folder: by default the built site with the test bundle in
+ * `models/` (scripts/e2e.sh makes it), else e.g. `requireDist()` for the site without one.
  * Resolves to `{ server, browser, app, close() }`.
  */
-export async function startApp() {
-  const server = await serve(requireDist());
+export async function startApp({ root = requireSite() } = {}) {
+  const server = await serve(root);
   const browser = await launch();
   const app = await new GenrescopePage(browser.page).open(server.url);
   return {

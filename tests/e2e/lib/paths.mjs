@@ -19,7 +19,7 @@ export const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 /**
  * The fixtures `make-mp3` wrote, as described by its fixtures.json:
- * `{ mp3: { path, seconds, sample_rate, channels, … }, corrupt: { path }, summary: { seconds, features: [{ name, shape }] } }`.
+ * `{ mp3: { path, seconds, sample_rate, channels, … }, corrupt: { path } }`.
  */
 export function loadFixtures() {
   const manifest = resolve(
@@ -32,6 +32,24 @@ export function loadFixtures() {
   }
   return JSON.parse(readFileSync(manifest, 'utf8'));
 }
+
+/** The built site with the test bundle in models/ (scripts/e2e.sh copies dist/ there). */
+export const siteDir = resolve(
+  process.env.GENRESCOPE_SITE ?? join(repoRoot, 'target', 'e2e-site'),
+);
+
+/** Fails early with a useful message when the site with its bundle has not been made. */
+export function requireSite() {
+  if (!existsSync(join(siteDir, 'models', 'manifest.json'))) {
+    throw new Error(`no site with a bundle at ${siteDir}: run scripts/e2e.sh first`);
+  }
+  return siteDir;
+}
+
+/** What the native CLI says of the MP3 fixture (scripts/e2e.sh writes it). */
+export const cliDir = resolve(
+  process.env.GENRESCOPE_CLI_REFERENCE ?? join(repoRoot, 'target', 'e2e-fixtures', 'cli'),
+);
 
 /** Fails early with a useful message when the site has not been built. */
 export function requireDist() {

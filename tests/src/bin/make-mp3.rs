@@ -1,9 +1,8 @@
 //! Writes the browser tests' fixtures: a music-like MP3 encoded by LAME, a corrupt file and
-//! `fixtures.json` describing both, with the summary the page should show for the MP3 (one
-//! row per feature of the core's registry, with its shape).
+//! `fixtures.json` describing both.
 //!
 //! ```text
-//! make-mp3 <out-dir> [--seconds 16] [--seed 1] [--summary-seconds 14]
+//! make-mp3 <out-dir> [--seconds 16] [--seed 1]
 //! ```
 
 use std::fs;
@@ -13,7 +12,6 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, ensure};
 use clap::Parser;
 use genrescope::demo::{mp3, synth};
-use genrescope_core::{Feature, FeatureConfig};
 use serde::Serialize;
 
 /// Sample rate of the MP3 fixture, the most common one for MP3s.
@@ -26,17 +24,13 @@ const CORRUPT_BYTES: usize = 24 * 1024;
 struct Args {
     /// Folder to write `fixture.mp3`, `corrupt.mp3` and `fixtures.json` into.
     out_dir: PathBuf,
-    /// Length of the MP3 in seconds. The default is longer than the 14 s the page computes
-    /// features on, so the tests see both the whole duration and the cut.
+    /// Length of the MP3 in seconds. The default is longer than the demo bundle's 14 s window,
+    /// so the page's timeline has two windows.
     #[arg(long, default_value_t = 16.0)]
     seconds: f32,
     /// Seed of the noise in the drums and of the corrupt file's bytes.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Seconds from the start the page computes features on (the web crate's
-    /// `SUMMARY_SECONDS`), for the expected shapes.
-    #[arg(long, default_value_t = 14.0)]
-    summary_seconds: f64,
 }
 
 /// What the tests know about each fixture.
@@ -44,21 +38,6 @@ struct Args {
 struct Manifest {
     mp3: Mp3Fixture,
     corrupt: CorruptFixture,
-    summary: Summary,
-}
-
-/// The page's expected feature summary of the MP3.
-#[derive(Serialize)]
-struct Summary {
-    seconds: f64,
-    sample_rate: u32,
-    features: Vec<ExpectedFeature>,
-}
-
-#[derive(Serialize)]
-struct ExpectedFeature {
-    name: &'static str,
-    shape: Vec<usize>,
 }
 
 #[derive(Serialize)]
@@ -112,12 +91,7 @@ fn run(args: Args) -> Result<()> {
         .with_context(|| format!("writing {}", corrupt_path.display()))?;
 
     let n = audio.left.len();
-    let cfg = FeatureConfig::default();
     let seconds = n as f64 / f64::from(SAMPLE_RATE);
-    // librosa.load(duration=d) keeps int(d * native_sr) samples (at most the whole track)
-    // and resampling gives ceil(that * sr / native_sr).
-    let native = ((args.summary_seconds * f64::from(SAMPLE_RATE)) as usize).min(n);
-    let summary_samples = (native as u64 * u64::from(cfg.sr)).div_ceil(u64::from(SAMPLE_RATE));
     let manifest = Manifest {
         mp3: Mp3Fixture {
             path: mp3_path,
@@ -131,17 +105,6 @@ fn run(args: Args) -> Result<()> {
         corrupt: CorruptFixture {
             path: corrupt_path,
             bytes: garbage.len(),
-        },
-        summary: Summary {
-            seconds: args.summary_seconds,
-            sample_rate: cfg.sr,
-            features: Feature::ALL
-                .iter()
-                .map(|f| ExpectedFeature {
-                    name: f.name(),
-                    shape: f.shape(summary_samples as usize, &cfg),
-                })
-                .collect(),
         },
     };
     let manifest_path = out_dir.join("fixtures.json");

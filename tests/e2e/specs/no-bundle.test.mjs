@@ -1,0 +1,48 @@
+// Hosted without a models/ folder, the page still shows every feature, and says how to get
+// genre predictions.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import { startApp } from '../lib/page.mjs';
+import { loadFixtures, requireDist } from '../lib/paths.mjs';
+
+describe('the site without a bundle', () => {
+  const fixtures = loadFixtures();
+  let server;
+  let browser;
+  let app;
+
+  before(async () => {
+    ({ server, browser, app } = await startApp({ root: requireDist() }));
+    await app.choose(fixtures.mp3.path);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('says how to train one', async () => {
+    assert.equal(await app.predictions(), 'missing');
+    const note = await app.page.textContent('#predictions');
+    assert.match(note, /No genre models next to this page/);
+    assert.match(note, /genrescope train/);
+  });
+
+  it('shows every feature all the same', async () => {
+    assert.equal(await app.outcome(), 'done', `analysis failed: ${await app.error()}`);
+    assert.equal(await app.error(), null);
+    const canvases = await app.canvases();
+    assert.equal(canvases.length, 16);
+    assert.ok(canvases.every((c) => c.colours > 20));
+  });
+
+  it('logs no console errors; the one missing file is the manifest', async () => {
+    assert.deepEqual(browser.watch.pageErrors, []);
+    // Chromium logs a failed fetch as a console error: only the manifest's 404 may appear.
+    assert.ok(browser.watch.consoleErrors.every((e) => /404/.test(e)), browser.watch.consoleErrors.join('\n'));
+    const failed = server.requests.filter((r) => r.status !== 200).map((r) => r.path);
+    assert.equal(failed.length, 1, failed.join(', '));
+    assert.match(failed[0], /models\/manifest\.json$/);
+  });
+});
