@@ -23,8 +23,9 @@ step "trunk build → dist/"
 t=$(date +%s)
 trunk build
 elapsed "$t"
-wasm=$(ls dist/*.wasm)
-printf '    %s: %s bytes, %s gzipped\n' "$wasm" "$(wc -c <"$wasm")" "$(gzip -9c "$wasm" | wc -c)"
+for wasm in dist/*.wasm; do
+  printf '    %s: %s bytes, %s gzipped\n' "$wasm" "$(wc -c <"$wasm")" "$(gzip -9c "$wasm" | wc -c)"
+done
 
 step "fixtures (make-mp3) → target/e2e-fixtures/"
 # The fixtures tool links the trainer library (burn). Built as `cargo test --workspace` builds
