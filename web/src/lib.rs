@@ -31,6 +31,8 @@ use components::{
 pub fn App() -> impl IntoView {
     let session = Session::new();
     provide_context(session);
+    // The worker starts with the page and fetches the models at once.
+    Effect::new(move |_| session.start_worker());
     view! {
         <header class="masthead">
             <h1>"Genrescope"</h1>

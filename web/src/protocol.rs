@@ -80,12 +80,12 @@ pub enum Response {
     Track { run: u64, info: TrackInfo },
     /// What the page can predict with.
     Bundle { run: u64, status: BundleStatus },
-    /// The bundle's prediction of every window and of the track.
+    /// The bundle's prediction of the windows done so far and their mean; `complete` once
+    /// every window is in.
     Predictions {
         run: u64,
         prediction: TrackPrediction,
-        /// Milliseconds from the start of the run.
-        ms: f64,
+        complete: bool,
     },
     /// One feature of the whole track; its `f32` values (C order, `shape`) are the `data`.
     Feature {

@@ -84,7 +84,9 @@ pub struct Session {
     pub bundle: RwSignal<Option<BundleStatus>>,
     /// The genre of every window and of the track.
     pub prediction: RwSignal<Option<Arc<TrackPrediction>>>,
-    /// Milliseconds from choosing the file to the prediction.
+    /// Whether every window is in (else the genre is that of the windows so far).
+    pub prediction_complete: RwSignal<bool>,
+    /// Milliseconds from choosing the file to the first genre shown.
     pub prediction_ms: RwSignal<Option<f64>>,
     /// Every feature received so far, in the registry's order.
     pub features: RwSignal<Vec<FeatureView>>,
@@ -123,6 +125,7 @@ impl Session {
             track: RwSignal::new(None),
             bundle: RwSignal::new(None),
             prediction: RwSignal::new(None),
+            prediction_complete: RwSignal::new(false),
             prediction_ms: RwSignal::new(None),
             features: RwSignal::new(Vec::new()),
             timings: RwSignal::new(Vec::new()),
@@ -156,6 +159,7 @@ impl Session {
         self.track.set(None);
         self.prediction.set(None);
         self.prediction_ms.set(None);
+        self.prediction_complete.set(false);
         self.features.set(Vec::new());
         self.timings.set(Vec::new());
         self.error.set(None);
@@ -197,6 +201,15 @@ impl Session {
                 );
             }
         });
+    }
+
+    /// Starts the worker now, so it fetches the models while the visitor picks a song.
+    pub fn start_worker(self) {
+        if let Err(e) = self.worker() {
+            web_sys::console::error_1(
+                &format!("could not start the analysis worker: {}", describe(&e)).into(),
+            );
+        }
     }
 
     /// The worker, started on first use.
@@ -276,9 +289,16 @@ impl Session {
             }
             Response::Track { info, .. } => self.track.set(Some(info)),
             Response::Bundle { status, .. } => self.bundle.set(Some(status)),
-            Response::Predictions { prediction, .. } => {
-                self.prediction_ms
-                    .set(Some(js_sys::Date::now() - self.started_ms.get_untracked()));
+            Response::Predictions {
+                prediction,
+                complete,
+                ..
+            } => {
+                if self.prediction_ms.get_untracked().is_none() {
+                    self.prediction_ms
+                        .set(Some(js_sys::Date::now() - self.started_ms.get_untracked()));
+                }
+                self.prediction_complete.set(complete);
                 self.prediction.set(Some(Arc::new(prediction)));
             }
             Response::Feature { feature, shape, .. } => {

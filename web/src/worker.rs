@@ -27,16 +27,35 @@ pub const MAX_SECONDS: f64 = 600.0;
 /// Where the page's bundle lives, relative to the worker script (the site's root).
 pub const MANIFEST_URL: &str = "models/manifest.json";
 
-/// The bundle, loaded on the first run and kept for the next ones.
+/// The bundle, fetched as soon as the worker starts (before any file is dropped) and kept.
 #[derive(Default)]
 struct State {
     bundle: Option<Rc<Result<Bundle, String>>>,
+    /// Resolves once `bundle` is set.
+    loading: Option<js_sys::Promise>,
 }
 
 /// Installs the message handler. Called once by the worker binary's `main`.
 pub fn start() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let state = Rc::new(RefCell::new(State::default()));
+    // The models load while the visitor is still choosing a song.
+    let loader = state.clone();
+    let loading = wasm_bindgen_futures::future_to_promise(async move {
+        let bundle = load_bundle().await;
+        // One prediction of silence compiles the hot code (the engine optimises wasm on use),
+        // so the visitor's first window is as fast as the next ones.
+        if let Ok(b) = &bundle {
+            let _ = b.predict_track(
+                &vec![0.0; b.manifest.signal_samples],
+                &Device::flex(),
+                |_, _| {},
+            );
+        }
+        loader.borrow_mut().bundle = Some(Rc::new(bundle));
+        Ok(JsValue::UNDEFINED)
+    });
+    state.borrow_mut().loading = Some(loading);
     // Runs are handled one after another: each waits for the one before.
     let queue: Rc<RefCell<Option<js_sys::Promise>>> = Rc::new(RefCell::new(None));
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
@@ -133,16 +152,18 @@ async fn analyse(
 
     // The models first: the genre is what most people wait for.
     let t = now();
-    let cached = state.borrow().bundle.clone();
-    let bundle = match cached {
-        Some(b) => b,
-        None => {
-            progress(Step::LoadingModels, 0, 1);
-            let loaded = Rc::new(load_bundle().await);
-            state.borrow_mut().bundle = Some(loaded.clone());
-            loaded
-        }
-    };
+    let loading = state.borrow().loading.clone();
+    if state.borrow().bundle.is_none()
+        && let Some(loading) = loading
+    {
+        progress(Step::LoadingModels, 0, 1);
+        let _ = JsFuture::from(loading).await;
+    }
+    let bundle = state
+        .borrow()
+        .bundle
+        .clone()
+        .unwrap_or_else(|| Rc::new(Err("the models did not load".into())));
     let status = match bundle.as_ref() {
         Ok(b) => BundleStatus::Loaded {
             classes: b.manifest.classes.clone(),
@@ -169,19 +190,20 @@ async fn analyse(
                 .map_err(|e| format!("could not resample \"{name}\": {e}"))?;
             &resampled
         };
-        let prediction = bundle
-            .predict_track(at_rate, &Device::flex(), |done, total| {
-                progress(Step::Predicting, done, total)
+        bundle
+            .predict_track(at_rate, &Device::flex(), |so_far, total| {
+                let done = so_far.windows.len();
+                post(
+                    &Response::Predictions {
+                        run,
+                        prediction: so_far.clone(),
+                        complete: done == total,
+                    },
+                    None,
+                );
+                progress(Step::Predicting, done, total);
             })
             .map_err(|e| format!("could not predict the genre of \"{name}\": {e}"))?;
-        post(
-            &Response::Predictions {
-                run,
-                prediction,
-                ms: now() - started,
-            },
-            None,
-        );
         timings.push(("predict".to_string(), now() - t));
     }
 

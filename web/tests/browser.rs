@@ -178,7 +178,7 @@ fn requests_and_responses_survive_the_trip_with_their_payloads() {
                 windows: vec![(0, 10, prediction.clone())],
                 mean: prediction,
             },
-            ms: 12.5,
+            complete: true,
         },
         Response::Failed {
             run: 2,

@@ -255,13 +255,14 @@ impl Bundle {
 
     /// Predicts every timeline window of `signal` (mono, at the bundle's sample rate; see
     /// [`super::timeline_windows`]: windows of the bundle's signal length every half window, a
-    /// short track zero-padded to one window) and their mean. `progress(done, total)` is called
-    /// after each window.
+    /// short track zero-padded to one window) and their mean. After each window,
+    /// `progress(&so_far, total)` sees the prediction of the windows done so far, so a caller
+    /// can show a first genre before the last window.
     pub fn predict_track(
         &self,
         signal: &[f32],
         device: &Device,
-        mut progress: impl FnMut(usize, usize),
+        mut progress: impl FnMut(&TrackPrediction, usize),
     ) -> Result<TrackPrediction> {
         let m = &self.manifest;
         let window = m.signal_samples;
@@ -276,14 +277,18 @@ impl Bundle {
             y.resize(window, 0.0);
             let set = crate::compute(&y, &m.feature_config, &features)?;
             windows.push((start, end, self.predict(&set, device)?));
-            progress(i + 1, starts.len());
+            let so_far = TrackPrediction {
+                sample_rate: m.feature_config.sr,
+                mean: TrackPrediction::mean_of(&windows.iter().map(|w| &w.2).collect::<Vec<_>>()),
+                windows,
+            };
+            progress(&so_far, starts.len());
+            if i + 1 == starts.len() {
+                return Ok(so_far);
+            }
+            windows = so_far.windows;
         }
-        let mean = TrackPrediction::mean_of(&windows.iter().map(|w| &w.2).collect::<Vec<_>>());
-        Ok(TrackPrediction {
-            sample_rate: m.feature_config.sr,
-            windows,
-            mean,
-        })
+        unreachable!("timeline_windows gives at least one window")
     }
 
     /// Runs every model whose feature `features` holds and averages their probabilities.

@@ -88,10 +88,12 @@ pub fn Predictions() -> impl IntoView {
             })
             .collect_view();
         let windows = prediction.windows.len();
+        let complete = session.prediction_complete.get();
         let note = format!(
-            "{} models on {backend} (CPU) over {windows} window{} of {window_seconds:.0} s; predicted {} after the file was chosen.",
+            "{} models on {backend} (CPU) over {windows} window{} of {window_seconds:.0} s{}; first genre {} after the file was chosen.",
             mean.models.len(),
             if windows == 1 { "" } else { "s" },
+            if complete { "" } else { " so far" },
             milliseconds(session.prediction_ms.get()),
         );
         Some(
@@ -99,7 +101,7 @@ pub fn Predictions() -> impl IntoView {
                 <section
                     id="predictions"
                     class="card predictions"
-                    data-state="done"
+                    data-state=if complete { "done" } else { "partial" }
                     data-top=classes[top].clone()
                     data-backend=backend.clone()
                 >

@@ -14,6 +14,7 @@ pub fn StatusLine() -> impl IntoView {
             aria-live="polite"
             data-state=move || session.phase.get().key()
             data-run=move || session.run.get().to_string()
+            data-timings=move || serde_json::to_string(&session.timings.get()).unwrap_or_default()
             class:busy=move || session.phase.get().is_busy()
         >
             {move || session.status_text()}

@@ -1,0 +1,35 @@
+// Times the page in headless Chromium: file chosen → first genre shown, → the genre of every
+// window, → every feature drawn, for each file given. The site is served as the specs serve it;
+// give it a bundle in models/ (scripts/e2e.sh makes target/e2e-site).
+//   cd tests/e2e && node time-page.mjs ../../target/e2e-site <audio file>...
+import { launch } from './lib/browser.mjs';
+import { serve } from './lib/server.mjs';
+
+const [root, ...files] = process.argv.slice(2);
+const server = await serve(root);
+const browser = await launch();
+await browser.page.goto(server.url);
+await browser.page.waitForSelector('#file', { state: 'attached' });
+// A visitor takes a moment to pick a song: PAUSE_MS (default 0) before the first file.
+await new Promise((ok) => setTimeout(ok, Number(process.env.PAUSE_MS ?? 0)));
+for (const file of files) {
+  const before = Number(await browser.page.getAttribute('#status', 'data-run'));
+  await browser.page.$eval('#file', (input) => { input.value = ''; });
+  const t0 = Date.now();
+  await browser.page.setInputFiles('#file', file);
+  await browser.page.waitForFunction((n) => Number(document.querySelector('#status')?.dataset.run) > n, before);
+  const any = (states) => states.map((s) => `#predictions[data-state="${s}"]`).join(', ') + ', #status[data-state="failed"]';
+  await browser.page.waitForSelector(any(['partial', 'done', 'missing']), { state: 'attached', timeout: 120_000 });
+  const first = Date.now();
+  await browser.page.waitForSelector(any(['done', 'missing']), { state: 'attached', timeout: 120_000 });
+  const t1 = Date.now();
+  await browser.page.waitForSelector('#status[data-state="done"], #status[data-state="failed"]', { state: 'attached', timeout: 120_000 });
+  const t2 = Date.now();
+  const timings = await browser.page.getAttribute('#status', 'data-timings');
+  console.log(
+    `${file}: first genre after ${first - t0} ms, every window's after ${t1 - t0} ms, ` +
+      `every feature after ${t2 - t0} ms; worker steps (ms) ${timings}`,
+  );
+}
+await browser.close();
+await server.close();
