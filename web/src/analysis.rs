@@ -131,45 +131,12 @@ impl FeatureStats {
             probes,
         }
     }
-
-    /// The shape as `20 × 603`.
-    pub fn shape_text(&self) -> String {
-        self.shape
-            .iter()
-            .map(usize::to_string)
-            .collect::<Vec<_>>()
-            .join(" × ")
-    }
 }
 
 /// The lowercase extension of a file name (`"Song.MP3"` → `"mp3"`), the decoder's hint.
 pub fn extension(name: &str) -> Option<String> {
     let (stem, ext) = name.rsplit_once('.')?;
     (!stem.is_empty() && !ext.is_empty()).then(|| ext.to_ascii_lowercase())
-}
-
-/// A number for the summary table: four significant digits, scientific notation outside
-/// `[1e-3, 1e5)`, `NaN`/`∞` spelled out.
-pub fn format_number(v: f64) -> String {
-    if v.is_nan() {
-        return "NaN".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 {
-            "∞".into()
-        } else {
-            "−∞".into()
-        };
-    }
-    if v == 0.0 {
-        return "0".into();
-    }
-    let magnitude = v.abs();
-    if !(1e-3..1e5).contains(&magnitude) {
-        return format!("{v:.3e}");
-    }
-    let decimals = (3 - magnitude.log10().floor() as i32).max(0) as usize;
-    format!("{v:.decimals$}")
 }
 
 /// A duration as `m:ss.ss` (`16.0` → `0:16.00`).
@@ -190,7 +157,6 @@ mod tests {
             ArrayD::from_shape_vec(IxDyn(&[2, 3]), vec![1.0, -2.0, 3.0, 4.0, 0.5, 5.5]).unwrap();
         let s = FeatureStats::of("mfcc", &a);
         assert_eq!(s.shape, vec![2, 3]);
-        assert_eq!(s.shape_text(), "2 × 3");
         assert_eq!((s.min, s.max), (-2.0, 5.5));
         assert!((s.mean - 2.0).abs() < 1e-12);
         // Probes run evenly from the first value to the last, in C order.
@@ -205,18 +171,6 @@ mod tests {
         assert!(s.min.is_nan() && s.mean.is_nan() && s.max.is_nan());
         let empty = ArrayD::<f32>::zeros(IxDyn(&[0]));
         assert!(FeatureStats::of("rms", &empty).mean.is_nan());
-    }
-
-    #[test]
-    fn numbers_keep_four_significant_digits() {
-        assert_eq!(format_number(0.0), "0");
-        assert_eq!(format_number(1.0), "1.000");
-        assert_eq!(format_number(-80.0), "-80.00");
-        assert_eq!(format_number(0.012346), "0.01235");
-        assert_eq!(format_number(12345.0), "12345");
-        assert_eq!(format_number(123456.0), "1.235e5");
-        assert_eq!(format_number(1.5e-5), "1.500e-5");
-        assert_eq!(format_number(f64::NAN), "NaN");
     }
 
     #[test]

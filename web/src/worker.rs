@@ -18,6 +18,7 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use crate::analysis::{self, TrackInfo};
 use crate::browser::describe;
+use crate::error::AppError;
 use crate::protocol::{self, BundleStatus, Request, Response, Step};
 
 /// The longest track the page analyses, in seconds: every feature of ten minutes at full
@@ -210,7 +211,7 @@ async fn analyse(
     let t = now();
     progress(Step::Computing, 0, Feature::ALL.len());
     let set = genrescope_core::compute(&signal, &cfg, Feature::ALL)
-        .map_err(|e| format!("could not compute the features of \"{name}\": {e}"))?;
+        .map_err(|e| AppError::features(name, e).to_string())?;
     for (i, (feature, array)) in set.entries.iter().enumerate() {
         let values = array
             .as_slice()

@@ -8,7 +8,7 @@
 mod colormaps;
 pub mod render;
 
-use ndarray::{Array2, ArrayD, ArrayView2, Ix1, Ix2};
+use ndarray::{Array2, ArrayD, Ix1, Ix2};
 
 use crate::config::FeatureConfig;
 use crate::dsp::convert::power_to_db;
@@ -51,14 +51,6 @@ impl Colormap {
         let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0) };
         table[((t * 255.0).round() as usize).min(255)]
     }
-
-    /// matplotlib's name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Colormap::Magma => "magma",
-            Colormap::Coolwarm => "coolwarm",
-        }
-    }
 }
 
 /// numpy's default (linear) percentile of sorted values.
@@ -67,6 +59,34 @@ fn percentile(sorted: &[f32], q: f64) -> f32 {
     let (i, frac) = (pos.floor() as usize, pos.fract() as f32);
     let j = (i + 1).min(sorted.len() - 1);
     sorted[i] + (sorted[j] - sorted[i]) * frac
+}
+
+/// The colour of genre `i` wherever genres are drawn (the CLI's timeline, the page's):
+/// matplotlib's `tab20`, its ten dark shades first.
+pub fn genre_colour(i: usize) -> [u8; 3] {
+    const TAB20: [[u8; 3]; 20] = [
+        [31, 119, 180],
+        [255, 127, 14],
+        [44, 160, 44],
+        [214, 39, 40],
+        [148, 103, 189],
+        [140, 86, 75],
+        [227, 119, 194],
+        [127, 127, 127],
+        [188, 189, 34],
+        [23, 190, 207],
+        [174, 199, 232],
+        [255, 187, 120],
+        [152, 223, 138],
+        [255, 152, 150],
+        [197, 176, 213],
+        [196, 156, 148],
+        [247, 182, 210],
+        [199, 199, 199],
+        [219, 219, 141],
+        [158, 218, 229],
+    ];
+    TAB20[i % TAB20.len()]
 }
 
 /// A labelled tick: `pos` is in the axis's own units (seconds, Hz, row units or value).
@@ -512,17 +532,6 @@ fn finite_range(values: impl Iterator<Item = f32>) -> Option<(f32, f32)> {
             None => Some((v, v)),
             Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
         })
-}
-
-/// A row-major `(rows, cols)` view of a feature's data, for callers holding plain slices.
-pub fn view2(data: &[f32], rows: usize) -> Result<ArrayView2<'_, f32>> {
-    let cols = data.len().checked_div(rows).unwrap_or(0);
-    ArrayView2::from_shape((rows, cols), data).map_err(|_| {
-        Error::invalid(
-            "rows",
-            format!("{} values do not make {rows} rows", data.len()),
-        )
-    })
 }
 
 #[cfg(test)]

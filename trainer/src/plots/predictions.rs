@@ -12,31 +12,9 @@ use genrescope_core::plot::render::{HAlign, Painter, Rect, Sizes, VAlign, axes};
 use super::feature::PlottersPainter;
 use super::{draw_err, finish_png, fonts, tmp_for};
 
-/// One colour per genre: matplotlib's `tab20`, dark shades first.
-pub fn genre_colour(i: usize) -> RGBColor {
-    const TAB20: [(u8, u8, u8); 20] = [
-        (31, 119, 180),
-        (255, 127, 14),
-        (44, 160, 44),
-        (214, 39, 40),
-        (148, 103, 189),
-        (140, 86, 75),
-        (227, 119, 194),
-        (127, 127, 127),
-        (188, 189, 34),
-        (23, 190, 207),
-        (174, 199, 232),
-        (255, 187, 120),
-        (152, 223, 138),
-        (255, 152, 150),
-        (197, 176, 213),
-        (196, 156, 148),
-        (247, 182, 210),
-        (199, 199, 199),
-        (219, 219, 141),
-        (158, 218, 229),
-    ];
-    let (r, g, b) = TAB20[i % TAB20.len()];
+/// Genre `i`'s colour ([`plot::genre_colour`], as on the page).
+fn genre_colour(i: usize) -> RGBColor {
+    let [r, g, b] = plot::genre_colour(i);
     RGBColor(r, g, b)
 }
 

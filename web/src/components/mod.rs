@@ -10,6 +10,6 @@ mod track;
 pub use features::{CANVAS_HEIGHT, CANVAS_WIDTH, FeatureCanvas, FeatureGrid, time_span};
 pub use file_picker::FilePicker;
 pub use player::Player;
-pub use predictions::{GENRE_COLOURS, Predictions};
+pub use predictions::Predictions;
 pub use status::{ErrorMessage, StatusLine};
 pub use track::TrackDetails;

@@ -4,12 +4,6 @@ use leptos::prelude::*;
 use crate::protocol::BundleStatus;
 use crate::state::{Session, milliseconds};
 
-/// matplotlib's `tab10`, one colour per genre (as the CLI's timeline).
-pub const GENRE_COLOURS: [&str; 10] = [
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-    "#bcbd22", "#17becf",
-];
-
 /// `#predictions`: the track's genre (the mean over its windows of the models' ensemble), the
 /// top genres with their confidence, each model's verdict, and which backend ran them. Without
 /// a bundle, a note on how to get one (`data-state="missing"`).
@@ -180,7 +174,10 @@ fn Timeline(classes: Vec<String>) -> impl IntoView {
                         title=title
                         style:left=format!("{:.3}%", left / duration * 100.0)
                         style:width=format!("{:.3}%", (right - left) / duration * 100.0)
-                        style:background=GENRE_COLOURS[g % GENRE_COLOURS.len()]
+                        style:background={
+                            let [r, gr, b] = genrescope_core::plot::genre_colour(g);
+                            format!("rgb({r},{gr},{b})")
+                        }
                     >
                         <span>{classes[g].clone()}</span>
                     </div>
