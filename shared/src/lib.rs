@@ -6,6 +6,9 @@
 //! resampling. [`FeatureConfig`] holds every parameter; [`features::compute`] computes any
 //! subset of [`Feature`]s with shared work.
 //!
+//! [`musicnn`] is the pretrained MusiCNN tagger (its input DSP always; the burn network with
+//! the `model` feature).
+//!
 //! [`plot`] holds the plot math (colour maps, axes, rasters) the CLI's PNGs and the page share.
 //!
 //! [`model`] (cargo feature `model`, default) holds the burn genre networks, their input
@@ -23,6 +26,7 @@ pub mod error;
 pub mod features;
 #[cfg(feature = "model")]
 pub mod model;
+pub mod musicnn;
 pub mod plot;
 
 pub use config::FeatureConfig;

@@ -1,0 +1,400 @@
+//! MusiCNN (Pons & Serra, 2019): a pretrained music tagger, ported from its TensorFlow
+//! checkpoints (`musicnn` 0.1.0 on PyPI, ISC licence) to burn.
+//!
+//! Two models share one architecture and differ in their training data and their 50 tags:
+//! [`TagModel::Msd`] (Million Song Dataset: rock, pop, electronic, jazz, Hip-Hop, …) and
+//! [`TagModel::Mtt`] (MagnaTagATune: guitar, classical, techno, …).
+//!
+//! The input is what `musicnn.extractor` computes, except for one fix: the signal at 16 kHz,
+//! `librosa.feature.melspectrogram(y, sr=16000, n_fft=512, hop_length=256, n_mels=96)`,
+//! compressed as `log10(10000 · x + 1)` **in float32** (the original casts the mel power to
+//! float16 first, which overflows to `inf` on loud bins and gives every song the same tags),
+//! cut into consecutive, non-overlapping 187-frame (3 s) patches from the start. A trailing
+//! partial patch is dropped, as the original does; a clip shorter than one patch, which the
+//! original cannot tag, gets one patch padded with zeros (silence in this log scale).
+//!
+//! [`log_mel`] and [`patches`] are plain DSP; [`net`] (cargo feature `model`) holds the burn
+//! network and [`net::Tagger`], which runs it over a signal.
+use ndarray::{Array2, ArrayView2, s};
+
+use crate::config::FeatureConfig;
+use crate::error::{Error, Result};
+
+#[cfg(feature = "model")]
+pub mod net;
+
+/// Sample rate MusiCNN listens at, in Hz.
+pub const SR: u32 = 16_000;
+/// FFT size of its mel spectrogram.
+pub const N_FFT: usize = 512;
+/// Hop between frames, in samples.
+pub const HOP_LENGTH: usize = 256;
+/// Mel bands.
+pub const N_MELS: usize = 96;
+/// Frames per patch: `librosa.time_to_frames(3, sr=16000, n_fft=512, hop_length=256) + 1`.
+pub const PATCH_FRAMES: usize = 187;
+/// Seconds of audio one patch covers (`PATCH_FRAMES` hops).
+pub const PATCH_SECONDS: f64 = (PATCH_FRAMES * HOP_LENGTH) as f64 / SR as f64;
+/// Tags per model.
+pub const N_TAGS: usize = 50;
+
+/// One of the two pretrained MusiCNN taggers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TagModel {
+    /// `MSD_musicnn`, trained on the Million Song Dataset's Last.fm tags.
+    Msd,
+    /// `MTT_musicnn`, trained on MagnaTagATune.
+    Mtt,
+}
+
+impl TagModel {
+    /// Both models, MSD first (the default: its tags are mostly genres).
+    pub const ALL: [TagModel; 2] = [TagModel::Msd, TagModel::Mtt];
+
+    /// The short name used on the command line and in file names: `msd`, `mtt`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TagModel::Msd => "msd",
+            TagModel::Mtt => "mtt",
+        }
+    }
+
+    /// The original's model name: `MSD_musicnn`, `MTT_musicnn`.
+    pub fn original_name(self) -> &'static str {
+        match self {
+            TagModel::Msd => "MSD_musicnn",
+            TagModel::Mtt => "MTT_musicnn",
+        }
+    }
+
+    /// The file the converted weights live in: `msd_musicnn.bpk`, `mtt_musicnn.bpk`.
+    pub fn weights_file(self) -> &'static str {
+        match self {
+            TagModel::Msd => "msd_musicnn.bpk",
+            TagModel::Mtt => "mtt_musicnn.bpk",
+        }
+    }
+
+    /// Parses `msd` or `mtt` (case-insensitive; the original names are accepted too).
+    pub fn from_name(name: &str) -> Result<TagModel> {
+        TagModel::ALL
+            .into_iter()
+            .find(|m| {
+                name.eq_ignore_ascii_case(m.name()) || name.eq_ignore_ascii_case(m.original_name())
+            })
+            .ok_or_else(|| {
+                Error::invalid(
+                    "model",
+                    format!("'{name}' is not a MusiCNN model (msd, mtt)"),
+                )
+            })
+    }
+
+    /// The 50 tags, in the original's output order (`musicnn.configuration`).
+    pub fn tags(self) -> &'static [&'static str; N_TAGS] {
+        match self {
+            TagModel::Msd => &MSD_TAGS,
+            TagModel::Mtt => &MTT_TAGS,
+        }
+    }
+
+    /// The FMA top-level genre each tag stands for, where it names a genre (see
+    /// [`fma_genres`]).
+    pub fn genre_of(self, tag: &str) -> Option<&'static str> {
+        let table: &[(&str, &str)] = match self {
+            TagModel::Msd => &MSD_GENRES,
+            TagModel::Mtt => &MTT_GENRES,
+        };
+        table.iter().find(|(t, _)| *t == tag).map(|&(_, g)| g)
+    }
+}
+
+/// `musicnn.configuration.MSD_LABELS`.
+pub const MSD_TAGS: [&str; N_TAGS] = [
+    "rock",
+    "pop",
+    "alternative",
+    "indie",
+    "electronic",
+    "female vocalists",
+    "dance",
+    "00s",
+    "alternative rock",
+    "jazz",
+    "beautiful",
+    "metal",
+    "chillout",
+    "male vocalists",
+    "classic rock",
+    "soul",
+    "indie rock",
+    "Mellow",
+    "electronica",
+    "80s",
+    "folk",
+    "90s",
+    "chill",
+    "instrumental",
+    "punk",
+    "oldies",
+    "blues",
+    "hard rock",
+    "ambient",
+    "acoustic",
+    "experimental",
+    "female vocalist",
+    "guitar",
+    "Hip-Hop",
+    "70s",
+    "party",
+    "country",
+    "easy listening",
+    "sexy",
+    "catchy",
+    "funk",
+    "electro",
+    "heavy metal",
+    "Progressive rock",
+    "60s",
+    "rnb",
+    "indie pop",
+    "sad",
+    "House",
+    "happy",
+];
+
+/// `musicnn.configuration.MTT_LABELS`.
+pub const MTT_TAGS: [&str; N_TAGS] = [
+    "guitar",
+    "classical",
+    "slow",
+    "techno",
+    "strings",
+    "drums",
+    "electronic",
+    "rock",
+    "fast",
+    "piano",
+    "ambient",
+    "beat",
+    "violin",
+    "vocal",
+    "synth",
+    "female",
+    "indian",
+    "opera",
+    "male",
+    "singing",
+    "vocals",
+    "no vocals",
+    "harpsichord",
+    "loud",
+    "quiet",
+    "flute",
+    "woman",
+    "male vocal",
+    "no vocal",
+    "pop",
+    "soft",
+    "sitar",
+    "solo",
+    "man",
+    "classic",
+    "choir",
+    "voice",
+    "new age",
+    "dance",
+    "male voice",
+    "female vocal",
+    "beats",
+    "harp",
+    "cello",
+    "no voice",
+    "weird",
+    "country",
+    "metal",
+    "female voice",
+    "choral",
+];
+
+/// MSD tags that name a genre, with the FMA top-level genre of the FMA genre of that name
+/// (FMA's `genres.csv`: Punk, Metal, Indie-Rock → Rock; Dance, House, Techno, Chill-out →
+/// Electronic; Ambient → Instrumental; Funk → Soul-RnB). Decades, moods and voices map to
+/// nothing.
+const MSD_GENRES: [(&str, &str); 33] = [
+    ("rock", "Rock"),
+    ("alternative", "Rock"),
+    ("indie", "Rock"),
+    ("alternative rock", "Rock"),
+    ("classic rock", "Rock"),
+    ("indie rock", "Rock"),
+    ("hard rock", "Rock"),
+    ("punk", "Rock"),
+    ("metal", "Rock"),
+    ("heavy metal", "Rock"),
+    ("Progressive rock", "Rock"),
+    ("pop", "Pop"),
+    ("indie pop", "Pop"),
+    ("electronic", "Electronic"),
+    ("electronica", "Electronic"),
+    ("electro", "Electronic"),
+    ("dance", "Electronic"),
+    ("House", "Electronic"),
+    ("chillout", "Electronic"),
+    ("ambient", "Instrumental"),
+    ("instrumental", "Instrumental"),
+    ("jazz", "Jazz"),
+    ("blues", "Blues"),
+    ("country", "Country"),
+    ("folk", "Folk"),
+    ("Hip-Hop", "Hip-Hop"),
+    ("soul", "Soul-RnB"),
+    ("rnb", "Soul-RnB"),
+    ("funk", "Soul-RnB"),
+    ("easy listening", "Easy Listening"),
+    ("experimental", "Experimental"),
+    ("oldies", "Old-Time / Historic"),
+    ("60s", "Old-Time / Historic"),
+];
+
+/// MTT tags that name a genre (FMA: Opera, Choral Music → Classical; Techno, Dance →
+/// Electronic; New Age, Ambient → Instrumental; Indian → International). Instruments, voices
+/// and tempi map to nothing.
+const MTT_GENRES: [(&str, &str); 15] = [
+    ("classical", "Classical"),
+    ("classic", "Classical"),
+    ("opera", "Classical"),
+    ("choral", "Classical"),
+    ("choir", "Classical"),
+    ("techno", "Electronic"),
+    ("electronic", "Electronic"),
+    ("dance", "Electronic"),
+    ("rock", "Rock"),
+    ("metal", "Rock"),
+    ("pop", "Pop"),
+    ("country", "Country"),
+    ("ambient", "Instrumental"),
+    ("new age", "Instrumental"),
+    ("indian", "International"),
+];
+
+/// Scores per FMA top-level genre from a model's 50 tag activations: each genre gets the
+/// highest activation among the tags that map to it ([`TagModel::genre_of`]). Sorted best
+/// first; genres no tag maps to are absent. Scores are tag activations, not a distribution:
+/// they need not sum to one.
+pub fn fma_genres(model: TagModel, activations: &[f32]) -> Vec<(&'static str, f32)> {
+    let mut out: Vec<(&'static str, f32)> = Vec::new();
+    for (tag, &a) in model.tags().iter().zip(activations) {
+        if let Some(genre) = model.genre_of(tag) {
+            match out.iter_mut().find(|(g, _)| *g == genre) {
+                Some((_, best)) => *best = best.max(a),
+                None => out.push((genre, a)),
+            }
+        }
+    }
+    out.sort_by(|a, b| b.1.total_cmp(&a.1));
+    out
+}
+
+/// The feature configuration of MusiCNN's mel spectrogram (librosa's defaults otherwise:
+/// Slaney mel scale and area normalisation, `fmin` 0, `fmax` 8 kHz).
+pub fn feature_config() -> FeatureConfig {
+    FeatureConfig {
+        sr: SR,
+        n_fft: N_FFT,
+        hop_length: HOP_LENGTH,
+        n_mels: N_MELS,
+        ..FeatureConfig::default()
+    }
+}
+
+/// The log-compressed mel spectrogram of a 16 kHz signal, `(frames, 96)` (time first, as the
+/// original feeds it): `log10(10000 · melspectrogram + 1)` in float32.
+pub fn log_mel(y: &[f32]) -> Result<Array2<f32>> {
+    if y.is_empty() {
+        return Err(Error::NoAudio("the signal has no samples".into()));
+    }
+    if let Some(i) = y.iter().position(|v| !v.is_finite()) {
+        return Err(Error::invalid("y", format!("sample {i} is not finite")));
+    }
+    let cfg = feature_config();
+    let power = crate::dsp::stft::stft_magnitude(y, N_FFT, HOP_LENGTH).mapv(|m| m * m);
+    let mel = crate::features::mel::melspectrogram(power.view(), &cfg);
+    Ok(mel.t().mapv(|x| (10_000.0f32 * x + 1.0).log10()))
+}
+
+/// Cuts a `(frames, 96)` log-mel spectrogram into consecutive 187-frame patches from frame 0,
+/// as `musicnn.extractor.batch_data` does without overlap: `floor(frames / 187)` patches, the
+/// remainder dropped. Fewer than 187 frames give one patch padded with zeros at the end.
+pub fn patches(log_mel: ArrayView2<f32>) -> Vec<Array2<f32>> {
+    let frames = log_mel.nrows();
+    if frames < PATCH_FRAMES {
+        let mut patch = Array2::zeros((PATCH_FRAMES, log_mel.ncols()));
+        patch.slice_mut(s![..frames, ..]).assign(&log_mel);
+        return vec![patch];
+    }
+    (0..frames / PATCH_FRAMES)
+        .map(|p| {
+            log_mel
+                .slice(s![p * PATCH_FRAMES..(p + 1) * PATCH_FRAMES, ..])
+                .to_owned()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patches_follow_the_original_cut() {
+        let mel = Array2::from_shape_fn((2 * PATCH_FRAMES + 50, N_MELS), |(t, f)| {
+            (t * N_MELS + f) as f32
+        });
+        let p = patches(mel.view());
+        assert_eq!(p.len(), 2, "the trailing 50 frames are dropped");
+        assert_eq!(p[1][[0, 0]], (PATCH_FRAMES * N_MELS) as f32);
+        assert_eq!(p[1].dim(), (PATCH_FRAMES, N_MELS));
+
+        let short = Array2::from_elem((10, N_MELS), 2.0f32);
+        let p = patches(short.view());
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0][[9, 95]], 2.0);
+        assert_eq!(p[0][[10, 0]], 0.0, "padded with zeros");
+    }
+
+    #[test]
+    fn a_three_second_patch_is_187_frames() {
+        // librosa.time_to_frames(3, sr=16000, n_fft=512, hop_length=256) + 1
+        let frames = ((3 * SR as usize) - N_FFT / 2) / HOP_LENGTH + 1;
+        assert_eq!(frames, PATCH_FRAMES);
+        assert!((PATCH_SECONDS - 2.992).abs() < 1e-9);
+    }
+
+    #[test]
+    fn genres_take_the_strongest_tag_of_each() {
+        let mut a = [0.0f32; N_TAGS];
+        let idx = |t: &str| MSD_TAGS.iter().position(|x| *x == t).unwrap();
+        a[idx("punk")] = 0.6;
+        a[idx("rock")] = 0.3;
+        a[idx("jazz")] = 0.4;
+        a[idx("female vocalists")] = 0.9;
+        let g = fma_genres(TagModel::Msd, &a);
+        assert_eq!(g[0], ("Rock", 0.6));
+        assert_eq!(g[1], ("Jazz", 0.4));
+        assert!(g.iter().all(|(name, _)| *name != "female vocalists"));
+        for (tag, _) in MSD_GENRES.iter().chain(&MTT_GENRES) {
+            assert!(
+                MSD_TAGS.contains(tag) || MTT_TAGS.contains(tag),
+                "{tag} is a tag"
+            );
+        }
+    }
+
+    #[test]
+    fn model_names_parse() {
+        assert_eq!(TagModel::from_name("MSD").unwrap(), TagModel::Msd);
+        assert_eq!(TagModel::from_name("MTT_musicnn").unwrap(), TagModel::Mtt);
+        assert!(TagModel::from_name("vgg").is_err());
+    }
+}
