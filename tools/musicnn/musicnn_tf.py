@@ -103,9 +103,8 @@ def patches(rep):
     return np.stack([rep[i * N_FRAMES : (i + 1) * N_FRAMES] for i in range(n)])
 
 
-def synthesised():
-    """Test signals at 16 kHz as int16 (so Rust reads exactly the same samples)."""
-    sr = config.SR
+def synthesised(sr=config.SR):
+    """Test signals at `sr` as int16 (so Rust reads exactly the same samples)."""
     rng = np.random.default_rng(7)
 
     def t(seconds):
@@ -170,6 +169,21 @@ def cmd_references(out):
             np.save(os.path.join(out, f"{sig}.{short}.npy"), act)
             print(f"{sig}: {len(pcm) / config.SR:.2f} s, {rep.shape[0]} frames, "
                   f"{short} {act.shape}, max activation {act.max():.3f}")
+
+    # The whole path from a real MP3: the loud chords at 44.1 kHz in stereo (the right channel
+    # a little quieter), encoded by LAME (ffmpeg), tagged from librosa.load(mp3, sr=16000).
+    left = synthesised(44100)["loud_chords"]
+    stereo = np.stack([left, (left.astype(np.int32) * 3 // 4).astype(np.int16)], axis=1)
+    mp3 = os.path.join(out, "chords_44100_stereo.mp3")
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "s16le", "-ar", "44100", "-ac", "2", "-i", "-",
+         "-c:a", "libmp3lame", "-b:a", "128k", mp3],
+        input=stereo.tobytes(), check=True)
+    tags = original_tags(mp3, originals)
+    for short in MODELS:
+        act = np.array(tags[short]["patches"], np.float32)
+        np.save(os.path.join(out, f"chords_44100_stereo.{short}.npy"), act)
+        print(f"{os.path.basename(mp3)}: {short} {act.shape}")
 
 
 def original_tags(path, originals):

@@ -30,6 +30,41 @@ pub enum Command {
     Features(FeaturesArgs),
     /// Stage 4: everything about one track: its signal, every feature, plots, predictions, a video.
     Artifacts(ArtifactsArgs),
+    /// Tag one audio file with the pretrained MusiCNN (50 tags per 3 s patch, no training needed).
+    Tag(TagArgs),
+}
+
+/// A MusiCNN model, as the command line names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TagModelArg {
+    /// `MSD_musicnn`: Million Song Dataset tags (rock, pop, jazz, Hip-Hop, …).
+    Msd,
+    /// `MTT_musicnn`: MagnaTagATune tags (classical, techno, guitar, …).
+    Mtt,
+}
+
+impl From<TagModelArg> for genrescope_core::musicnn::TagModel {
+    fn from(m: TagModelArg) -> Self {
+        match m {
+            TagModelArg::Msd => genrescope_core::musicnn::TagModel::Msd,
+            TagModelArg::Mtt => genrescope_core::musicnn::TagModel::Mtt,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct TagArgs {
+    /// The audio file (MP3, FLAC, OGG/Vorbis or WAV); the whole file is tagged.
+    pub input: PathBuf,
+    /// Which pretrained model.
+    #[arg(long, value_enum, default_value_t = TagModelArg::Msd)]
+    pub model: TagModelArg,
+    /// How many tags (and genres) to print.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub top: usize,
+    /// Print one JSON object: model, tags, patches (50 activations per 3 s patch), mean.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The burn backend models train on, chosen at run time.

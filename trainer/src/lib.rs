@@ -9,5 +9,6 @@ pub mod output;
 pub mod plots;
 pub mod signals;
 pub mod table;
+pub mod tagging;
 pub mod train;
 pub mod video;

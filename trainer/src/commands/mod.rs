@@ -6,6 +6,7 @@ pub mod extract;
 pub mod features;
 mod generalise;
 mod pipeline;
+mod tag;
 pub mod train;
 mod transform;
 
@@ -24,5 +25,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Pipeline(args) => pipeline::run(&args),
         Command::Features(args) => features::run(&args),
         Command::Artifacts(args) => artifacts::run(&args),
+        Command::Tag(args) => tag::run(&args),
     }
 }
