@@ -295,7 +295,8 @@ pub struct ArtifactsArgs {
     #[arg(short, long, value_name = "DIR")]
     pub output: PathBuf,
     /// A model bundle (`genrescope train`'s models folder): predictions.json, a bar chart and,
-    /// for tracks longer than the bundle's signal, a genre timeline.
+    /// for tracks longer than the bundle's signal, a genre timeline; also tags.json, the
+    /// pretrained MusiCNN's tags of the whole track (`genrescope tag --json` of both models).
     #[arg(long, value_name = "DIR")]
     pub models: Option<PathBuf>,
     /// Also write one <feature>.npy per feature (as `genrescope features` does).

@@ -296,6 +296,17 @@ fn artifacts_of_a_demo_track_are_complete_and_agree_with_the_core_library() {
         assert!((d - WINDOW).abs() < 0.05, "{s}");
     }
 
+    // tags.json: MusiCNN's tags of the whole track, as `genrescope tag --json` gives them.
+    let tags = json(&out.join("tags.json"));
+    for model in ["msd", "mtt"] {
+        let cli = genrescope(&[&"tag", &audio(f, f.good), &"--model", &model, &"--json"]);
+        assert!(cli.status.success(), "{}", text(&cli));
+        let cli: Value = serde_json::from_slice(&cli.stdout).unwrap();
+        assert_eq!(tags[model], cli, "{model}");
+        // 8 s is two 3 s patches.
+        assert_eq!(tags[model]["patches"].as_array().unwrap().len(), 2);
+    }
+
     // summary.json lists exactly the files in the folder, with shapes or sizes and timings.
     let summary = json(&out.join("summary.json"));
     let listed: BTreeSet<String> = summary["files"]
@@ -327,6 +338,7 @@ fn artifacts_of_a_demo_track_are_complete_and_agree_with_the_core_library() {
         "plots",
         "predictions",
         "timeline",
+        "tags",
         "video",
     ] {
         assert!(

@@ -13,6 +13,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, anyhow, bail};
 use genrescope_core::audio::{self, Decoded};
 use genrescope_core::model::{Bundle, Prediction, TrackPrediction, argmax};
+use genrescope_core::musicnn;
 use genrescope_core::plot::feature_plot;
 use genrescope_core::{Feature, FeatureConfig, FeatureSet};
 use serde_json::{Value, json};
@@ -23,7 +24,7 @@ use crate::fma::clean::{self, CleanTrack};
 use crate::output::{write_json, write_npy};
 use crate::plots::feature::{feature_png, overview_png};
 use crate::plots::predictions::{TimelinePoint, predictions_png, timeline_png};
-use crate::video;
+use crate::{tagging, video};
 
 const SUMMARY: &str = "summary.json";
 
@@ -205,6 +206,24 @@ pub fn run(args: &ArtifactsArgs) -> Result<ExitCode> {
             files.push(file_entry(&stage, "timeline.png")?);
             step("timeline", started);
         }
+    }
+
+    if bundle.is_some() {
+        // MusiCNN's tags of the whole track, both models (weights compiled in).
+        let started = Instant::now();
+        let y16k = decoded
+            .window(musicnn::SR, 0.0, None)
+            .with_context(|| format!("{}", path.display()))?;
+        let mut tags = serde_json::Map::new();
+        for model in musicnn::TagModel::ALL {
+            let taggram = tagging::tagger(model)?
+                .tag(&y16k)
+                .with_context(|| format!("{}: tagging with MusiCNN", path.display()))?;
+            tags.insert(model.name().into(), tagging::taggram_json(&taggram));
+        }
+        write_json(&stage.path("tags.json"), &Value::Object(tags))?;
+        files.push(file_entry(&stage, "tags.json")?);
+        step("tags", started);
     }
 
     if args.generate_video {
