@@ -39,7 +39,8 @@ pub const PATCH_SECONDS: f64 = (PATCH_FRAMES * HOP_LENGTH) as f64 / SR as f64;
 pub const N_TAGS: usize = 50;
 
 /// One of the two pretrained MusiCNN taggers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TagModel {
     /// `MSD_musicnn`, trained on the Million Song Dataset's Last.fm tags.
     Msd,
@@ -278,6 +279,14 @@ const MTT_GENRES: [(&str, &str); 15] = [
     ("indian", "International"),
 ];
 
+/// FMA's 16 top-level genres (`genres.csv`, `parent == 0`), in `genre_id` order: the order
+/// the page colours the tag timeline by ([`crate::plot::genre_colour`] of the index).
+pub const FMA_GENRES: [&str; 16] = [
+    "International", "Blues", "Jazz", "Classical", "Old-Time / Historic", "Country", "Pop",
+    "Rock", "Easy Listening", "Soul-RnB", "Electronic", "Folk", "Spoken", "Hip-Hop",
+    "Experimental", "Instrumental",
+];
+
 /// Scores per FMA top-level genre from a model's 50 tag activations: each genre gets the
 /// highest activation among the tags that map to it ([`TagModel::genre_of`]). Sorted best
 /// first; genres no tag maps to are absent. Scores are tag activations, not a distribution:
@@ -383,11 +392,11 @@ mod tests {
         assert_eq!(g[0], ("Rock", 0.6));
         assert_eq!(g[1], ("Jazz", 0.4));
         assert!(g.iter().all(|(name, _)| *name != "female vocalists"));
-        for (tag, _) in MSD_GENRES.iter().chain(&MTT_GENRES) {
-            assert!(
-                MSD_TAGS.contains(tag) || MTT_TAGS.contains(tag),
-                "{tag} is a tag"
-            );
+        for (tags, table) in [(&MSD_TAGS, &MSD_GENRES[..]), (&MTT_TAGS, &MTT_GENRES[..])] {
+            for (tag, genre) in table {
+                assert!(tags.contains(tag), "{tag} is one of the model's tags");
+                assert!(FMA_GENRES.contains(genre), "{genre} is an FMA top-level genre");
+            }
         }
     }
 

@@ -297,7 +297,7 @@ impl<G: FnMut(&str) -> Result<(Vec<usize>, Vec<f32>)>> TfReader<'_, G> {
 }
 
 /// A model's tags over a signal: one row of 50 activations per 3 s patch, and their mean.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Taggram {
     /// The model that tagged.
     pub model: TagModel,
@@ -308,22 +308,46 @@ pub struct Taggram {
 }
 
 impl Taggram {
+    /// The taggram of `patches`: the rows and their mean (zeros when there are none).
+    pub fn of(model: TagModel, patches: Vec<Vec<f32>>) -> Taggram {
+        let mut mean = vec![0.0f32; N_TAGS];
+        for p in &patches {
+            for (m, v) in mean.iter_mut().zip(p) {
+                *m += v;
+            }
+        }
+        let n = patches.len().max(1) as f32;
+        for m in &mut mean {
+            *m /= n;
+        }
+        Taggram {
+            model,
+            patches,
+            mean,
+        }
+    }
+
     /// The `n` strongest tags of the mean, best first.
     pub fn top(&self, n: usize) -> Vec<(&'static str, f32)> {
-        let tags = self.model.tags();
-        let mut order: Vec<usize> = (0..N_TAGS).collect();
-        order.sort_by(|&a, &b| self.mean[b].total_cmp(&self.mean[a]));
-        order
-            .into_iter()
-            .take(n)
-            .map(|i| (tags[i], self.mean[i]))
-            .collect()
+        top_tags(self.model, &self.mean, n)
     }
 
     /// FMA top-level genres of the mean ([`super::fma_genres`]).
     pub fn genres(&self) -> Vec<(&'static str, f32)> {
         super::fma_genres(self.model, &self.mean)
     }
+}
+
+/// The `n` strongest of a model's 50 `activations`, best first.
+pub fn top_tags(model: TagModel, activations: &[f32], n: usize) -> Vec<(&'static str, f32)> {
+    let tags = model.tags();
+    let mut order: Vec<usize> = (0..N_TAGS.min(activations.len())).collect();
+    order.sort_by(|&a, &b| activations[b].total_cmp(&activations[a]));
+    order
+        .into_iter()
+        .take(n)
+        .map(|i| (tags[i], activations[i]))
+        .collect()
 }
 
 /// A loaded MusiCNN model, ready to tag 16 kHz signals.
@@ -335,8 +359,8 @@ pub struct Tagger {
     device: Device,
 }
 
-/// Patches run through the network at once.
-const BATCH: usize = 16;
+/// Patches run through the network at once (and between two progress calls).
+const BATCH: usize = 4;
 
 impl Tagger {
     /// Loads converted weights (`msd_musicnn.bpk` / `mtt_musicnn.bpk`) onto `device`.
@@ -401,21 +425,25 @@ impl Tagger {
     /// Tags a 16 kHz mono signal: log-mel, 187-frame patches, activations per patch and their
     /// mean.
     pub fn tag(&self, y16k: &[f32]) -> Result<Taggram> {
+        self.tag_with_progress(y16k, |_, _| {})
+    }
+
+    /// [`Tagger::tag`], calling `progress(taggram so far, total patches)` after each batch of
+    /// patches (the page shows tags as they come).
+    pub fn tag_with_progress(
+        &self,
+        y16k: &[f32],
+        mut progress: impl FnMut(&Taggram, usize),
+    ) -> Result<Taggram> {
         let mel = log_mel(y16k)?;
-        let patches = self.tag_patches(&patches(mel.view()))?;
-        let mut mean = vec![0.0f32; N_TAGS];
-        for p in &patches {
-            for (m, v) in mean.iter_mut().zip(p) {
-                *m += v;
-            }
+        let patches = patches(mel.view());
+        let mut rows = Vec::with_capacity(patches.len());
+        let mut so_far = Taggram::of(self.model, Vec::new());
+        for chunk in patches.chunks(BATCH) {
+            rows.extend(self.tag_patches(chunk)?);
+            so_far = Taggram::of(self.model, rows.clone());
+            progress(&so_far, patches.len());
         }
-        for m in &mut mean {
-            *m /= patches.len() as f32;
-        }
-        Ok(Taggram {
-            model: self.model,
-            patches,
-            mean,
-        })
+        Ok(so_far)
     }
 }
