@@ -47,6 +47,7 @@ mkdir -p target/e2e-site/models
 cp "$fx/work/models/manifest.json" "$fx/work/models/"*.bpk target/e2e-site/models/
 "$bin" features "$fx/fixture.mp3" -o "$fx/cli/features" 2>/dev/null
 "$bin" artifacts -i "$fx/fixture.mp3" -o "$fx/cli/artifacts" --models "$fx/work/models" 2>/dev/null
+"$bin" tag "$fx/fixture.mp3" --model msd --json >"$fx/cli/tags-msd.json"
 elapsed "$t"
 
 failed=()

@@ -9,6 +9,9 @@ musicnn 0.1.0 (installed without its stale numpy<1.17 pin).
     run.sh references DIR        synthesised test signals, their float32 log-mel and both
                                  models' activations per patch (the files CI compares against)
     run.sh tag FILE...           the original's tags of real recordings (JSON on stdout)
+    run.sh bench FILE            seconds to tag FILE with the original (librosa.load, log-mel,
+                                 the MSD graph), best of 5 after a warm-up; the model is loaded
+                                 once, outside the timing (tools/bench/tag.sh)
     run.sh compare GENRESCOPE FILE...
                                  max |Rust - TensorFlow| per file and model, from `genrescope
                                  tag --json`, for checking real recordings by hand
@@ -207,6 +210,25 @@ def cmd_tag(files):
         print(json.dumps({"file": path, **{k: {"top": v["top"]} for k, v in result.items()}}))
 
 
+def cmd_bench(path):
+    import time
+
+    original = Original(MODELS["msd"])
+
+    def once():
+        y, _ = librosa.load(path, sr=config.SR)
+        act = original.run(patches(log_mel(y)))
+        return len(y) / config.SR, act.shape[0]
+
+    once()
+    best = float("inf")
+    for _ in range(5):
+        t = time.perf_counter()
+        seconds, n = once()
+        best = min(best, time.perf_counter() - t)
+    print(f"audio {seconds:.2f} s, {n} patches, seconds {best:.3f}")
+
+
 def cmd_compare(genrescope, files):
     originals = {short: Original(name) for short, name in MODELS.items()}
     worst = 0.0
@@ -236,4 +258,5 @@ if __name__ == "__main__":
     {"export": lambda: cmd_export(args[0]),
      "references": lambda: cmd_references(args[0]),
      "tag": lambda: cmd_tag(args),
+     "bench": lambda: cmd_bench(args[0]),
      "compare": lambda: cmd_compare(args[0], args[1:])}[cmd]()

@@ -1,12 +1,13 @@
-//! Genrescope in the browser: drop a song, see every feature of the whole track and the genre
-//! the trained models give it — decoded, analysed and predicted in wasm, nothing uploaded.
+//! Genrescope in the browser: drop a song, see every feature of the whole track, the genre
+//! the trained models give it and the pretrained MusiCNN's tags — decoded, analysed and predicted in wasm, nothing uploaded.
 //!
 //! Two binaries share this library: the page (`main.rs`: [`App`]) and the analysis worker
 //! (`bin/worker.rs`: [`worker::start`]), which talk through [`protocol`]. [`analysis`] holds the
 //! DOM-free work, [`state`] the session the components share, [`canvas`] draws the core's plot
 //! layout on canvases, [`components`] are the pieces of the page. Elements the tests read carry
 //! stable ids: `#file`, `#status` (with `data-state`), `#error`, `#duration`, `#predictions`
-//! (`data-top`), `#timeline` (`data-windows`), `canvas[data-feature]` (`data-stats`), `#player`.
+//! (`data-top`), `#timeline` (`data-windows`), `#tags` (`data-top-genre`, `data-mean`),
+//! `#tag-timeline` (`data-patches`), `canvas[data-feature]` (`data-stats`), `#player`.
 
 pub mod analysis;
 pub mod browser;
@@ -23,7 +24,7 @@ pub use error::AppError;
 pub use state::{Phase, Session};
 
 use components::{
-    ErrorMessage, FeatureGrid, FilePicker, Player, Predictions, StatusLine, TrackDetails,
+    ErrorMessage, FeatureGrid, FilePicker, Player, Predictions, StatusLine, Tags, TrackDetails,
 };
 
 /// The whole page.
@@ -50,7 +51,10 @@ pub fn App() -> impl IntoView {
                     <Player />
                 </section>
             </Show>
-            <Predictions />
+            <div class="verdicts">
+                <Predictions />
+                <Tags />
+            </div>
             <FeatureGrid />
         </main>
     }

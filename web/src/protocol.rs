@@ -7,6 +7,7 @@
 
 use genrescope_core::Feature;
 use genrescope_core::model::TrackPrediction;
+use genrescope_core::musicnn::net::Taggram;
 use js_sys::{Array, ArrayBuffer, Float32Array, Object, Reflect, Uint8Array};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -39,6 +40,8 @@ pub enum Step {
     Predicting,
     /// Computing feature `done` of `total` over the whole track.
     Computing,
+    /// MusiCNN tagging patch `done` of `total`.
+    Tagging,
 }
 
 /// Whether the page has genre models, and which.
@@ -87,6 +90,14 @@ pub enum Response {
         prediction: TrackPrediction,
         complete: bool,
     },
+    /// MusiCNN's tags of the patches done so far (`complete` once every patch is in).
+    Tags {
+        run: u64,
+        taggram: Taggram,
+        complete: bool,
+    },
+    /// MusiCNN could not run (its weights did not load): why.
+    TagsMissing { run: u64, reason: String },
     /// One feature of the whole track; its `f32` values (C order, `shape`) are the `data`.
     Feature {
         run: u64,
@@ -112,6 +123,8 @@ impl Response {
             | Response::Track { run, .. }
             | Response::Bundle { run, .. }
             | Response::Predictions { run, .. }
+            | Response::Tags { run, .. }
+            | Response::TagsMissing { run, .. }
             | Response::Feature { run, .. }
             | Response::Done { run, .. }
             | Response::Failed { run, .. } => *run,

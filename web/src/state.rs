@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use genrescope_core::model::TrackPrediction;
+use genrescope_core::musicnn::net::Taggram;
 use genrescope_core::plot::{FeaturePlot, feature_plot};
 use genrescope_core::{Feature, FeatureConfig};
 use leptos::prelude::*;
@@ -48,6 +49,7 @@ impl Phase {
             Phase::Working(Step::LoadingModels) => "loading-models",
             Phase::Working(Step::Predicting) => "predicting",
             Phase::Working(Step::Computing) => "computing",
+            Phase::Working(Step::Tagging) => "tagging",
             Phase::Done => "done",
             Phase::Failed => "failed",
         }
@@ -88,6 +90,12 @@ pub struct Session {
     pub prediction_complete: RwSignal<bool>,
     /// Milliseconds from choosing the file to the first genre shown.
     pub prediction_ms: RwSignal<Option<f64>>,
+    /// MusiCNN's tags of the patches so far.
+    pub tags: RwSignal<Option<Arc<Taggram>>>,
+    /// Whether every patch is tagged.
+    pub tags_complete: RwSignal<bool>,
+    /// Why MusiCNN could not run, if it could not.
+    pub tags_missing: RwSignal<Option<String>>,
     /// Every feature received so far, in the registry's order.
     pub features: RwSignal<Vec<FeatureView>>,
     /// Step timings of the finished run.
@@ -127,6 +135,9 @@ impl Session {
             prediction: RwSignal::new(None),
             prediction_complete: RwSignal::new(false),
             prediction_ms: RwSignal::new(None),
+            tags: RwSignal::new(None),
+            tags_complete: RwSignal::new(false),
+            tags_missing: RwSignal::new(None),
             features: RwSignal::new(Vec::new()),
             timings: RwSignal::new(Vec::new()),
             error: RwSignal::new(None),
@@ -160,6 +171,9 @@ impl Session {
         self.prediction.set(None);
         self.prediction_ms.set(None);
         self.prediction_complete.set(false);
+        self.tags.set(None);
+        self.tags_complete.set(false);
+        self.tags_missing.set(None);
         self.features.set(Vec::new());
         self.timings.set(Vec::new());
         self.error.set(None);
@@ -301,6 +315,13 @@ impl Session {
                 self.prediction_complete.set(complete);
                 self.prediction.set(Some(Arc::new(prediction)));
             }
+            Response::Tags {
+                taggram, complete, ..
+            } => {
+                self.tags_complete.set(complete);
+                self.tags.set(Some(Arc::new(taggram)));
+            }
+            Response::TagsMissing { reason, .. } => self.tags_missing.set(Some(reason)),
             Response::Feature { feature, shape, .. } => {
                 let values = match data.as_ref().map(protocol::f32_values) {
                     Some(Ok(v)) => v,
@@ -340,6 +361,9 @@ impl Session {
                 format!("Predicting the genre: window {done} of {total}…")
             }
             Phase::Working(Step::Computing) => format!("Computing features: {done} of {total}…"),
+            Phase::Working(Step::Tagging) => {
+                format!("Tagging with MusiCNN: patch {done} of {total}…")
+            }
             Phase::Done => {
                 let timings = self.timings.get();
                 let total = timings.iter().find(|(k, _)| k == "total").map(|t| t.1);

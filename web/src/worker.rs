@@ -1,6 +1,6 @@
 //! The analysis worker (the `genrescope-worker` binary, a dedicated Web Worker): decodes the
-//! dropped file, runs the model bundle over the track's windows and computes every feature of
-//! the whole track, posting each result to the page as soon as it exists
+//! dropped file, runs the model bundle over the track's windows, computes every feature of
+//! the whole track and tags it with MusiCNN, posting each result to the page as soon as it exists
 //! ([`crate::protocol`]). The page stays responsive however long this takes.
 
 use std::cell::RefCell;
@@ -9,6 +9,7 @@ use std::rc::Rc;
 
 use genrescope_core::model::burn::prelude::Device;
 use genrescope_core::model::{Bundle, BundleManifest};
+use genrescope_core::musicnn::{self, TagModel, net::Tagger};
 use genrescope_core::{Feature, FeatureConfig};
 use js_sys::ArrayBuffer;
 use wasm_bindgen::prelude::*;
@@ -28,19 +29,31 @@ pub const MAX_SECONDS: f64 = 600.0;
 /// Where the page's bundle lives, relative to the worker script (the site's root).
 pub const MANIFEST_URL: &str = "models/manifest.json";
 
-/// The bundle, fetched as soon as the worker starts (before any file is dropped) and kept.
+/// Where MusiCNN's weights live, relative to the worker script (trunk copies
+/// `models/musicnn/` there).
+pub const MUSICNN_DIR: &str = "musicnn";
+
+/// The MusiCNN model the page runs: MSD, whose tags are mostly genres.
+pub const PAGE_TAG_MODEL: TagModel = TagModel::Msd;
+
+/// The bundle and the tagger, fetched as soon as the worker starts (before any file is
+/// dropped) and kept.
 #[derive(Default)]
 struct State {
     bundle: Option<Rc<Result<Bundle, String>>>,
+    tagger: Option<Rc<Result<Tagger, String>>>,
     /// Resolves once `bundle` is set.
     loading: Option<js_sys::Promise>,
+    /// Resolves once `tagger` is set.
+    tagger_loading: Option<js_sys::Promise>,
 }
 
 /// Installs the message handler. Called once by the worker binary's `main`.
 pub fn start() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let state = Rc::new(RefCell::new(State::default()));
-    // The models load while the visitor is still choosing a song.
+    // The models load while the visitor is still choosing a song: the bundle first (the genre
+    // is what most people wait for), then MusiCNN.
     let loader = state.clone();
     let loading = wasm_bindgen_futures::future_to_promise(async move {
         let bundle = load_bundle().await;
@@ -56,7 +69,20 @@ pub fn start() {
         loader.borrow_mut().bundle = Some(Rc::new(bundle));
         Ok(JsValue::UNDEFINED)
     });
+    let loader = state.clone();
+    let bundle_loaded = loading.clone();
+    let tagger_loading = wasm_bindgen_futures::future_to_promise(async move {
+        let _ = JsFuture::from(bundle_loaded).await;
+        let tagger = load_tagger().await;
+        if let Ok(t) = &tagger {
+            // As above: one patch of silence warms the network's code up.
+            let _ = t.tag(&vec![0.0; musicnn::SR as usize * 3]);
+        }
+        loader.borrow_mut().tagger = Some(Rc::new(tagger));
+        Ok(JsValue::UNDEFINED)
+    });
     state.borrow_mut().loading = Some(loading);
+    state.borrow_mut().tagger_loading = Some(tagger_loading);
     // Runs are handled one after another: each waits for the one before.
     let queue: Rc<RefCell<Option<js_sys::Promise>>> = Rc::new(RefCell::new(None));
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
@@ -227,6 +253,53 @@ async fn analyse(
         progress(Step::Computing, i + 1, set.entries.len());
     }
     timings.push(("features".to_string(), now() - t));
+    drop(set);
+    drop(signal);
+
+    // MusiCNN's tags: real genres with no bundle at all.
+    let t = now();
+    let loading = state.borrow().tagger_loading.clone();
+    if state.borrow().tagger.is_none()
+        && let Some(loading) = loading
+    {
+        progress(Step::LoadingModels, 0, 1);
+        let _ = JsFuture::from(loading).await;
+    }
+    let tagger = state
+        .borrow()
+        .tagger
+        .clone()
+        .unwrap_or_else(|| Rc::new(Err("MusiCNN did not load".into())));
+    match tagger.as_ref() {
+        Ok(tagger) => {
+            let y16k = decoded
+                .window(musicnn::SR, 0.0, None)
+                .map_err(|e| format!("could not resample \"{name}\": {e}"))?;
+            progress(Step::Tagging, 0, 1);
+            tagger
+                .tag_with_progress(&y16k, |so_far, total| {
+                    let done = so_far.patches.len();
+                    post(
+                        &Response::Tags {
+                            run,
+                            taggram: so_far.clone(),
+                            complete: done == total,
+                        },
+                        None,
+                    );
+                    progress(Step::Tagging, done, total);
+                })
+                .map_err(|e| format!("could not tag \"{name}\": {e}"))?;
+        }
+        Err(reason) => post(
+            &Response::TagsMissing {
+                run,
+                reason: reason.clone(),
+            },
+            None,
+        ),
+    }
+    timings.push(("tags".to_string(), now() - t));
     timings.push(("total".to_string(), now() - started));
     post(&Response::Done { run, timings }, None);
     Ok(())
@@ -252,6 +325,13 @@ async fn load_bundle() -> Result<Bundle, String> {
         &Device::flex(),
     )
     .map_err(|e| format!("models/: {e}"))
+}
+
+/// Fetches the page's MusiCNN weights and loads them on flex.
+async fn load_tagger() -> Result<Tagger, String> {
+    let url = format!("{MUSICNN_DIR}/{}", PAGE_TAG_MODEL.weights_file());
+    let bytes = fetch_bytes(&url).await?;
+    Tagger::load(PAGE_TAG_MODEL, bytes, &Device::flex()).map_err(|e| format!("{url}: {e}"))
 }
 
 async fn fetch(url: &str) -> Result<web_sys::Response, String> {

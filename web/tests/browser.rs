@@ -8,7 +8,10 @@
 
 use std::sync::Arc;
 
+use genrescope_core::model::burn::prelude::Device;
 use genrescope_core::model::{Prediction, TrackPrediction};
+use genrescope_core::musicnn::TagModel;
+use genrescope_core::musicnn::net::{Tagger, Taggram};
 use genrescope_core::plot::render::draw_feature;
 use genrescope_core::plot::{Body, feature_plot};
 use genrescope_core::{Feature, FeatureConfig};
@@ -179,6 +182,15 @@ fn requests_and_responses_survive_the_trip_with_their_payloads() {
                 mean: prediction,
             },
             complete: true,
+        },
+        Response::Tags {
+            run: 1,
+            taggram: Taggram::of(TagModel::Msd, vec![vec![0.5; 50], vec![0.25; 50]]),
+            complete: false,
+        },
+        Response::TagsMissing {
+            run: 1,
+            reason: "musicnn/msd_musicnn.bpk: HTTP 404".into(),
         },
         Response::Failed {
             run: 2,
@@ -371,4 +383,75 @@ fn app_starts_idle_with_its_test_ids() {
         "nothing to predict yet"
     );
     assert!(select(&root, "#features").is_some());
+}
+
+/// The values of a little-endian, C-order `.npy` of `<i2` or `<f4` (what the MusiCNN
+/// references hold), with its shape.
+fn npy(bytes: &[u8]) -> (Vec<usize>, Vec<f32>) {
+    assert_eq!(&bytes[..6], b"\x93NUMPY");
+    let header_len = usize::from(u16::from_le_bytes([bytes[8], bytes[9]]));
+    let header = std::str::from_utf8(&bytes[10..10 + header_len]).unwrap();
+    assert!(header.contains("'fortran_order': False"), "{header}");
+    let shape_text = header
+        .split("'shape': (")
+        .nth(1)
+        .unwrap()
+        .split(')')
+        .next()
+        .unwrap();
+    let shape: Vec<usize> = shape_text
+        .split(',')
+        .filter_map(|d| d.trim().parse().ok())
+        .collect();
+    let data = &bytes[10 + header_len..];
+    let values = if header.contains("'<i2'") {
+        data.chunks_exact(2)
+            .map(|c| f32::from(i16::from_le_bytes([c[0], c[1]])) / 32768.0)
+            .collect()
+    } else {
+        assert!(header.contains("'<f4'"), "{header}");
+        data.chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect()
+    };
+    (shape, values)
+}
+
+/// MusiCNN in wasm on flex, against the TensorFlow original's activations for the committed
+/// loud-chords signal (two patches), within the 1e-3.
+#[wasm_bindgen_test]
+fn musicnn_in_wasm_equals_the_tensorflow_original() {
+    let weights = include_bytes!("../../models/musicnn/msd_musicnn.bpk");
+    let tagger = Tagger::load(TagModel::Msd, weights.to_vec(), &Device::flex()).unwrap();
+    let (_, signal) = npy(include_bytes!(
+        "../../shared/tests/reference/musicnn/loud_chords.pcm.npy"
+    ));
+    let (shape, want) = npy(include_bytes!(
+        "../../shared/tests/reference/musicnn/loud_chords.msd.npy"
+    ));
+    assert_eq!(shape, [2, 50]);
+    let mut calls = 0;
+    let got = tagger
+        .tag_with_progress(&signal, |so_far, total| {
+            calls += 1;
+            assert_eq!(total, 2);
+            assert_eq!(so_far.patches.len(), calls, "the first patch comes alone");
+        })
+        .unwrap();
+    assert_eq!(calls, 2);
+    let worst = got
+        .patches
+        .concat()
+        .iter()
+        .zip(&want)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(worst <= 1e-3, "max |Δ| = {worst}");
+    // And the weights of the other network are refused by name.
+    assert!(
+        Tagger::load(TagModel::Mtt, b"junk".to_vec(), &Device::flex())
+            .unwrap_err()
+            .to_string()
+            .contains("mtt_musicnn.bpk")
+    );
 }

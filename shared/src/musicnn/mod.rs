@@ -282,9 +282,22 @@ const MTT_GENRES: [(&str, &str); 15] = [
 /// FMA's 16 top-level genres (`genres.csv`, `parent == 0`), in `genre_id` order: the order
 /// the page colours the tag timeline by ([`crate::plot::genre_colour`] of the index).
 pub const FMA_GENRES: [&str; 16] = [
-    "International", "Blues", "Jazz", "Classical", "Old-Time / Historic", "Country", "Pop",
-    "Rock", "Easy Listening", "Soul-RnB", "Electronic", "Folk", "Spoken", "Hip-Hop",
-    "Experimental", "Instrumental",
+    "International",
+    "Blues",
+    "Jazz",
+    "Classical",
+    "Old-Time / Historic",
+    "Country",
+    "Pop",
+    "Rock",
+    "Easy Listening",
+    "Soul-RnB",
+    "Electronic",
+    "Folk",
+    "Spoken",
+    "Hip-Hop",
+    "Experimental",
+    "Instrumental",
 ];
 
 /// Scores per FMA top-level genre from a model's 50 tag activations: each genre gets the
@@ -395,7 +408,10 @@ mod tests {
         for (tags, table) in [(&MSD_TAGS, &MSD_GENRES[..]), (&MTT_TAGS, &MTT_GENRES[..])] {
             for (tag, genre) in table {
                 assert!(tags.contains(tag), "{tag} is one of the model's tags");
-                assert!(FMA_GENRES.contains(genre), "{genre} is an FMA top-level genre");
+                assert!(
+                    FMA_GENRES.contains(genre),
+                    "{genre} is an FMA top-level genre"
+                );
             }
         }
     }

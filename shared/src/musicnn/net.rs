@@ -439,10 +439,18 @@ impl Tagger {
         let patches = patches(mel.view());
         let mut rows = Vec::with_capacity(patches.len());
         let mut so_far = Taggram::of(self.model, Vec::new());
-        for chunk in patches.chunks(BATCH) {
-            rows.extend(self.tag_patches(chunk)?);
+        // The first patch alone, so the first tags show after one patch's work.
+        let mut start = 0;
+        while start < patches.len() {
+            let end = if start == 0 {
+                1
+            } else {
+                (start + BATCH).min(patches.len())
+            };
+            rows.extend(self.tag_patches(&patches[start..end])?);
             so_far = Taggram::of(self.model, rows.clone());
             progress(&so_far, patches.len());
+            start = end;
         }
         Ok(so_far)
     }

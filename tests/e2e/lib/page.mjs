@@ -93,6 +93,27 @@ export class GenrescopePage {
   }
 
   /**
+   * Waits for MusiCNN's tags (`#tags`) to settle; resolves to `{ state, model, topTag,
+   * topGenre, patches, mean, segments }` (`mean`: the 50 activations, `segments`: the tag
+   * timeline's patches).
+   */
+  async tags({ timeout = 300_000 } = {}) {
+    await this.page.waitForSelector('#tags[data-state="done"], #tags[data-state="missing"]', {
+      state: 'attached',
+      timeout,
+    });
+    return this.page.$eval('#tags', (el) => ({
+      state: el.dataset.state,
+      model: el.dataset.model,
+      topTag: el.dataset.topTag,
+      topGenre: el.dataset.topGenre,
+      patches: Number(el.dataset.patches),
+      mean: (el.dataset.mean ?? '').split(',').filter(Boolean).map(Number),
+      segments: [...el.querySelectorAll('#tag-timeline .segment')].map((s) => s.dataset.tag),
+    }));
+  }
+
+  /**
    * Every feature canvas: `{ name, stats, colours, width, height }`, where `stats` is its
    * `data-stats` and `colours` the number of distinct colours drawn on it.
    */

@@ -15,6 +15,7 @@ import { artifactsDir, cliDir, loadFixtures } from '../lib/paths.mjs';
 /** The features of the core's registry, in order (the CLI's features.json). */
 const cliFeatures = () => JSON.parse(readFileSync(join(cliDir, 'features', 'features.json'), 'utf8'));
 const cliTimeline = () => JSON.parse(readFileSync(join(cliDir, 'artifacts', 'timeline.json'), 'utf8'));
+const cliTags = () => JSON.parse(readFileSync(join(cliDir, 'tags-msd.json'), 'utf8'));
 
 describe('an MP3 encoded by LAME, with the demo bundle', () => {
   const fixtures = loadFixtures();
@@ -110,6 +111,26 @@ describe('an MP3 encoded by LAME, with the demo bundle', () => {
     }
   });
 
+  it("tags the track with MusiCNN as `genrescope tag` does", async () => {
+    const cli = cliTags();
+    const tags = await app.tags();
+    assert.equal(tags.state, 'done');
+    assert.equal(tags.model, 'msd');
+    assert.equal(tags.patches, cli.patches.length, 'the same 3 s patches');
+    assert.equal(tags.segments.length, cli.patches.length, 'one timeline segment per patch');
+    assert.equal(tags.mean.length, 50);
+    // The same Rust and weights in wasm and natively; the FFTs' last bits differ (see below).
+    for (let i = 0; i < 50; i++) {
+      assert.ok(Math.abs(tags.mean[i] - cli.mean[i]) <= 1e-3, `${cli.tags[i]}: page ${tags.mean[i]}, CLI ${cli.mean[i]}`);
+    }
+    const best = cli.mean.indexOf(Math.max(...cli.mean));
+    assert.equal(tags.topTag, cli.tags[best]);
+    assert.equal(tags.topGenre, cli.fma_genres[0][0]);
+    cli.patches.forEach((p, i) => {
+      assert.equal(tags.segments[i], cli.tags[p.indexOf(Math.max(...p))], `patch ${i}`);
+    });
+  });
+
   it('moves the playheads with the player and seeks on a click', async () => {
     const mel = app.page.locator('canvas[data-feature="mel"]');
     const box = await mel.boundingBox();
@@ -136,7 +157,7 @@ describe('an MP3 encoded by LAME, with the demo bundle', () => {
   it('loads everything from its own sub-path and nothing beyond 127.0.0.1', async () => {
     assert.deepEqual(browser.watch.offsite, []);
     const asked = server.requests.map((r) => `${r.status} ${r.path}`);
-    for (const needed of ['.wasm', 'genrescope-worker_loader.js', 'models/manifest.json', 'models/mel.bpk']) {
+    for (const needed of ['.wasm', 'genrescope-worker_loader.js', 'models/manifest.json', 'models/mel.bpk', 'musicnn/msd_musicnn.bpk']) {
       assert.ok(
         server.requests.some((r) => r.path.endsWith(needed) && r.status === 200),
         `${needed} came from the sub-path: ${asked.join(', ')}`,

@@ -1,5 +1,5 @@
-// Hosted without a models/ folder, the page still shows every feature, and says how to get
-// genre predictions.
+// Hosted without a models/ folder, the page still shows every feature and MusiCNN's tags (its
+// weights ship with the site), and says how to get the trained bundle's predictions.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
@@ -35,6 +35,14 @@ describe('the site without a bundle', () => {
     const canvases = await app.canvases();
     assert.equal(canvases.length, 16);
     assert.ok(canvases.every((c) => c.colours > 20));
+  });
+
+  it("still tags the track with MusiCNN", async () => {
+    const tags = await app.tags();
+    assert.equal(tags.state, 'done');
+    assert.ok(tags.patches >= 1 && tags.segments.length === tags.patches);
+    assert.ok(tags.topGenre && tags.topGenre !== '—', `top genre: ${tags.topGenre}`);
+    assert.ok(tags.mean.every((a) => a >= 0 && a <= 1));
   });
 
   it('logs no console errors; the one missing file is the manifest', async () => {

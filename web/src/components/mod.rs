@@ -5,6 +5,7 @@ mod file_picker;
 mod player;
 mod predictions;
 mod status;
+mod tags;
 mod track;
 
 pub use features::{CANVAS_HEIGHT, CANVAS_WIDTH, FeatureCanvas, FeatureGrid, time_span};
@@ -12,4 +13,5 @@ pub use file_picker::FilePicker;
 pub use player::Player;
 pub use predictions::Predictions;
 pub use status::{ErrorMessage, StatusLine};
+pub use tags::Tags;
 pub use track::TrackDetails;
