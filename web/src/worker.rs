@@ -179,18 +179,13 @@ async fn analyse(
 
     // The models first: the genre is what most people wait for.
     let t = now();
-    let loading = state.borrow().loading.clone();
-    if state.borrow().bundle.is_none()
-        && let Some(loading) = loading
-    {
-        progress(Step::LoadingModels, 0, 1);
-        let _ = JsFuture::from(loading).await;
-    }
-    let bundle = state
-        .borrow()
-        .bundle
-        .clone()
-        .unwrap_or_else(|| Rc::new(Err("the models did not load".into())));
+    let bundle = loaded(
+        state,
+        |s| (s.bundle.clone(), s.loading.clone()),
+        "the models",
+        || progress(Step::LoadingModels, 0, 1),
+    )
+    .await;
     let status = match bundle.as_ref() {
         Ok(b) => BundleStatus::Loaded {
             classes: b.manifest.classes.clone(),
@@ -258,18 +253,13 @@ async fn analyse(
 
     // MusiCNN's tags: real genres with no bundle at all.
     let t = now();
-    let loading = state.borrow().tagger_loading.clone();
-    if state.borrow().tagger.is_none()
-        && let Some(loading) = loading
-    {
-        progress(Step::LoadingModels, 0, 1);
-        let _ = JsFuture::from(loading).await;
-    }
-    let tagger = state
-        .borrow()
-        .tagger
-        .clone()
-        .unwrap_or_else(|| Rc::new(Err("MusiCNN did not load".into())));
+    let tagger = loaded(
+        state,
+        |s| (s.tagger.clone(), s.tagger_loading.clone()),
+        "MusiCNN",
+        || progress(Step::LoadingModels, 0, 1),
+    )
+    .await;
     match tagger.as_ref() {
         Ok(tagger) => {
             let y16k = decoded
@@ -303,6 +293,27 @@ async fn analyse(
     timings.push(("total".to_string(), now() - started));
     post(&Response::Done { run, timings }, None);
     Ok(())
+}
+
+/// The result of one of the loads the worker starts with (`slot` picks it and its promise from
+/// the state), waiting for it, and saying so through `progress`, while it is under way.
+async fn loaded<T>(
+    state: &Rc<RefCell<State>>,
+    slot: impl Fn(&State) -> (Option<Rc<Result<T, String>>>, Option<js_sys::Promise>),
+    what: &str,
+    progress: impl Fn(),
+) -> Rc<Result<T, String>> {
+    let (value, loading) = slot(&state.borrow());
+    if let Some(value) = value {
+        return value;
+    }
+    if let Some(loading) = loading {
+        progress();
+        let _ = JsFuture::from(loading).await;
+    }
+    slot(&state.borrow())
+        .0
+        .unwrap_or_else(|| Rc::new(Err(format!("{what} did not load"))))
 }
 
 /// Fetches `models/manifest.json` and every weights file it names, and loads them on flex.

@@ -18,7 +18,7 @@ pub fn Tags() -> impl IntoView {
             return Some(
                 view! {
                     <section id="tags" class="card predictions tags" data-state="missing">
-                        <h2>"Tags"</h2>
+                        <h2>"Tags · MusiCNN"</h2>
                         <p class="note">
                             "MusiCNN's weights are not next to this page (" {reason}
                             "); copy " <code>"models/musicnn/"</code> " to " <code>"musicnn/"</code>
@@ -34,7 +34,7 @@ pub fn Tags() -> impl IntoView {
             return Some(
                 view! {
                     <section id="tags" class="card predictions tags" data-state="pending">
-                        <h2>"Tags"</h2>
+                        <h2>"Tags · MusiCNN"</h2>
                         <p class="note">"Listening with MusiCNN…"</p>
                     </section>
                 }
