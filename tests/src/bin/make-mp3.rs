@@ -1,5 +1,5 @@
-//! Writes the browser tests' fixtures: a music-like MP3 encoded by LAME, a corrupt file and
-//! `fixtures.json` describing both.
+//! Writes the browser tests' fixtures: a music-like MP3 encoded by LAME, an hour-long MP3 (its
+//! audio frames repeated), a corrupt file and `fixtures.json` describing them.
 //!
 //! ```text
 //! make-mp3 <out-dir> [--seconds 16] [--seed 1]
@@ -18,6 +18,8 @@ use serde::Serialize;
 const SAMPLE_RATE: u32 = 44_100;
 /// Bytes of the corrupt fixture.
 const CORRUPT_BYTES: usize = 24 * 1024;
+/// Least length of the long fixture, in seconds: an hour, six times what the page analyses.
+const LONG_SECONDS: f64 = 3600.0;
 
 #[derive(Parser)]
 #[command(about = "Write the MP3 and corrupt-file fixtures for the browser tests")]
@@ -37,7 +39,16 @@ struct Args {
 #[derive(Serialize)]
 struct Manifest {
     mp3: Mp3Fixture,
+    long: LongFixture,
     corrupt: CorruptFixture,
+}
+
+#[derive(Serialize)]
+struct LongFixture {
+    path: PathBuf,
+    bytes: usize,
+    /// Its length (without the encoder delay a decoder adds at the start).
+    seconds: f64,
 }
 
 #[derive(Serialize)]
@@ -92,6 +103,16 @@ fn run(args: Args) -> Result<()> {
 
     let n = audio.left.len();
     let seconds = n as f64 / f64::from(SAMPLE_RATE);
+
+    // An hour: the fixture's audio frames, without the Info tag that would tell a gapless
+    // decoder the stream's length, repeated. Valid MP3 throughout (the page must refuse it for
+    // its length, not for damage).
+    let frames = &encoded[mpeg1_layer3_frame_len(&encoded)?..];
+    let repeats = (LONG_SECONDS / seconds).ceil() as usize;
+    let long = frames.repeat(repeats);
+    let long_path = out_dir.join("long.mp3");
+    fs::write(&long_path, &long).with_context(|| format!("writing {}", long_path.display()))?;
+
     let manifest = Manifest {
         mp3: Mp3Fixture {
             path: mp3_path,
@@ -101,6 +122,11 @@ fn run(args: Args) -> Result<()> {
             sample_rate: SAMPLE_RATE,
             channels: 2,
             encoder: format!("LAME {}", mp3::lame_version()),
+        },
+        long: LongFixture {
+            path: long_path,
+            bytes: long.len(),
+            seconds: repeats as f64 * seconds,
         },
         corrupt: CorruptFixture {
             path: corrupt_path,
@@ -115,4 +141,28 @@ fn run(args: Args) -> Result<()> {
     .with_context(|| format!("writing {}", manifest_path.display()))?;
     println!("{}", manifest_path.display());
     Ok(())
+}
+
+/// Bytes of the MPEG-1 Layer III frame `mp3` starts with (from its header: bit rate, sample
+/// rate, padding bit).
+fn mpeg1_layer3_frame_len(mp3: &[u8]) -> Result<usize> {
+    const KBPS: [u32; 15] = [
+        0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
+    ];
+    const RATES: [u32; 3] = [44_100, 48_000, 32_000];
+    ensure!(
+        mp3.len() >= 4 && mp3[0] == 0xFF && mp3[1] & 0xFE == 0xFA,
+        "the MP3 does not start with an MPEG-1 Layer III frame"
+    );
+    let kbps = KBPS
+        .get(usize::from(mp3[2] >> 4))
+        .copied()
+        .filter(|&k| k > 0)
+        .context("a free or bad bit-rate index")?;
+    let rate = RATES
+        .get(usize::from((mp3[2] >> 2) & 3))
+        .copied()
+        .context("a bad sample-rate index")?;
+    let padding = usize::from((mp3[2] >> 1) & 1);
+    Ok((144 * kbps * 1000 / rate) as usize + padding)
 }
