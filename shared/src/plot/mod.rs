@@ -202,7 +202,9 @@ impl Heatmap {
 pub struct Line {
     /// The values, one per step of the horizontal axis.
     pub values: Vec<f32>,
-    /// The horizontal position of value `i` is `i * x_step` (seconds or Hz).
+    /// The horizontal position of value 0 (0, or a zoomed window's start).
+    pub x0: f64,
+    /// The horizontal position of value `i` is `x0 + i * x_step` (seconds or Hz).
     pub x_step: f64,
     /// The horizontal axis's label.
     pub x_label: &'static str,
@@ -211,9 +213,34 @@ pub struct Line {
 }
 
 impl Line {
-    /// The end of the horizontal axis: the signal's duration, or the Nyquist frequency.
+    /// The span of the horizontal axis from `x0`: the signal's duration, or the Nyquist
+    /// frequency.
     pub fn x_max(&self) -> f64 {
         self.values.len().saturating_sub(1).max(1) as f64 * self.x_step
+    }
+
+    /// The horizontal axis: `x0 .. x0 + x_max()`.
+    pub fn x_range(&self) -> std::ops::Range<f64> {
+        self.x0..self.x0 + self.x_max()
+    }
+
+    /// The part of the line over `[start, start + span]` (clamped to the line; at least two
+    /// values), with `x0` at its first value: the zoomed view of a waveform.
+    pub fn window(&self, start: f64, span: f64) -> Line {
+        let n = self.values.len();
+        let step = self.x_step.max(f64::MIN_POSITIVE);
+        let index = |x: f64| ((x - self.x0) / step).clamp(0.0, n as f64);
+        let mut i0 = index(start).floor() as usize;
+        let mut i1 = (index(start + span).ceil() as usize + 1).min(n);
+        if i1 < i0 + 2 {
+            i1 = (i0 + 2).min(n);
+            i0 = i1.saturating_sub(2);
+        }
+        Line {
+            values: self.values[i0..i1].to_vec(),
+            x0: self.x0 + i0 as f64 * self.x_step,
+            ..*self
+        }
     }
 
     /// The finite values' range, widened when flat.
@@ -286,6 +313,7 @@ pub fn feature_plot(
             title: title.clone(),
             body: Body::Line(Line {
                 values,
+                x0: 0.0,
                 x_step,
                 x_label,
                 y_label,
@@ -713,6 +741,7 @@ mod tests {
     fn envelope_keeps_every_extreme() {
         let line = Line {
             values: vec![0.0, 5.0, -3.0, 1.0, 2.0, -7.0, 0.0, 0.0],
+            x0: 0.0,
             x_step: 1.0,
             x_label: "",
             y_label: "",
@@ -725,5 +754,36 @@ mod tests {
             ..line
         };
         assert_eq!(gap.envelope(2), [Some((1.0, 1.0)), None]);
+    }
+
+    #[test]
+    fn a_window_keeps_the_values_and_positions_of_its_span() {
+        // 10 s at 100 values a second.
+        let line = Line {
+            values: (0..1000).map(|i| i as f32).collect(),
+            x0: 0.0,
+            x_step: 0.01,
+            x_label: "time (s)",
+            y_label: "",
+        };
+        let w = line.window(2.0, 0.5);
+        assert!((w.x0 - 2.0).abs() < 1e-9);
+        assert_eq!(w.values.first(), Some(&200.0));
+        assert_eq!(
+            w.values.last(),
+            Some(&250.0),
+            "the value at 2.5 s is the last"
+        );
+        assert!(w.x_range().start <= 2.0 && w.x_range().end >= 2.5);
+        // Clamped at both ends, never fewer than two values.
+        let w = line.window(-1.0, 0.5);
+        assert_eq!((w.x0, w.values[0]), (0.0, 0.0));
+        let w = line.window(9.999, 5.0);
+        assert_eq!(w.values, [998.0, 999.0]);
+        assert!((w.x0 - 9.98).abs() < 1e-9);
+        // A window of a window is positioned on the original axis.
+        let ww = line.window(3.0, 2.0).window(4.0, 0.1);
+        assert!((ww.x0 - 4.0).abs() < 1e-9);
+        assert_eq!(ww.values[0], 400.0);
     }
 }

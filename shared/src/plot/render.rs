@@ -180,7 +180,7 @@ fn draw_line<P: Painter>(p: &mut P, r: &Rect, fs: Sizes, l: &Line) -> Result<(),
     let (lo, hi) = l.y_range();
     let margin = f64::from(hi - lo) * 0.05;
     let yr = f64::from(lo) - margin..f64::from(hi) + margin;
-    let xr = 0.0..l.x_max();
+    let xr = l.x_range();
     let width = r.width().max(1) as usize;
     if l.values.len() > 2 * width {
         // A long signal: the smallest and largest value under each pixel column.
@@ -199,14 +199,17 @@ fn draw_line<P: Painter>(p: &mut P, r: &Rect, fs: Sizes, l: &Line) -> Result<(),
             .iter()
             .enumerate()
             .filter(|(_, v)| v.is_finite())
-            .map(|(i, &v)| (r.x_of(i as f64 * l.x_step, &xr), r.y_of(f64::from(v), &yr)))
+            .map(|(i, &v)| {
+                let x = l.x0 + i as f64 * l.x_step;
+                (r.x_of(x, &xr), r.y_of(f64::from(v), &yr))
+            })
             .collect();
         p.line(&points, LINE_BLUE, 2)?;
     }
-    let x_ticks = if l.x_label.starts_with("time") {
+    let x_ticks = if l.x_label.starts_with("time") && xr.start == 0.0 {
         time_ticks(xr.end)
     } else {
-        value_ticks(0.0, xr.end, 8)
+        value_ticks(xr.start, xr.end, 8)
     };
     let y_ticks = value_ticks(yr.start, yr.end, 5);
     axes(

@@ -143,6 +143,37 @@ describe('an MP3 encoded by LAME, with the demo bundle', () => {
     await app.page.$eval('#player', (a) => a.pause());
   });
 
+  it('zooms into the waveform around the playhead', async () => {
+    const t = await app.page.$eval('#player', (a) => a.currentTime);
+    const range = () =>
+      app.page.$eval('#waveform-zoom', (c) => [Number(c.dataset.start), Number(c.dataset.end)]);
+    await app.page.waitForFunction(
+      (at) => {
+        const c = document.querySelector('#waveform-zoom');
+        return c && Number(c.dataset.start) <= at && at <= Number(c.dataset.end);
+      },
+      t,
+      { timeout: 10_000 },
+    );
+    let [start, end] = await range();
+    assert.ok(Math.abs(end - start - 2) < 1e-3, `a 2 s window at first: ${start}–${end}`);
+    await app.page.click('#zoom-in');
+    await app.page.waitForFunction(() => {
+      const c = document.querySelector('#waveform-zoom');
+      return Number(c.dataset.end) - Number(c.dataset.start) < 1.5;
+    });
+    [start, end] = await range();
+    assert.ok(Math.abs(end - start - 1) < 1e-3, `zoomed in to 1 s: ${start}–${end}`);
+    assert.ok(start <= t && t <= end, `the playhead (${t} s) stays inside ${start}–${end}`);
+    const colours = await app.page.$eval('#waveform-zoom', (c) => {
+      const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      const seen = new Set();
+      for (let i = 0; i < px.length; i += 4 * 3) seen.add((px[i] << 16) | (px[i + 1] << 8) | px[i + 2]);
+      return seen.size;
+    });
+    assert.ok(colours > 5, `the zoomed waveform is drawn (${colours} colours)`);
+  });
+
   it('leaves a screenshot', async (t) => {
     await mkdir(artifactsDir, { recursive: true });
     const path = await app.screenshot(join(artifactsDir, 'analyse-mp3.png'));
