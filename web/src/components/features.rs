@@ -60,16 +60,9 @@ pub fn FeatureCanvas(view: FeatureView) -> impl IntoView {
         }
     });
     let (w, h) = (f64::from(CANVAS_WIDTH), f64::from(CANVAS_HEIGHT));
-    // The playhead in percent of the canvas, inside the plotting rectangle.
     let playhead = move || {
         let (r, span) = (rect.get()?, span?);
-        let t = session.playhead.get().clamp(0.0, span);
-        let x = f64::from(r.x0) + t / span * f64::from(r.width() - 1);
-        Some((
-            x / w * 100.0,
-            f64::from(r.y0) / h * 100.0,
-            f64::from(r.height()) / h * 100.0,
-        ))
+        Some(marker_at(&r, session.playhead.get() / span, (w, h)))
     };
     let on_click = move |event: leptos::ev::MouseEvent| {
         let (Some(r), Some(span), Some(c)) = (rect.get_untracked(), span, canvas.get_untracked())
@@ -101,22 +94,33 @@ pub fn FeatureCanvas(view: FeatureView) -> impl IntoView {
                     class:seekable=span.is_some()
                     on:click=on_click
                 ></canvas>
-                {move || {
-                    playhead()
-                        .map(|(left, top, height)| {
-                            view! {
-                                <div
-                                    class="playhead"
-                                    style:left=format!("{left:.3}%")
-                                    style:top=format!("{top:.3}%")
-                                    style:height=format!("{height:.3}%")
-                                ></div>
-                            }
-                        })
-                }}
+                {move || playhead().map(playhead_marker)}
             </div>
             {zoom}
         </figure>
+    }
+}
+
+/// A playhead at fraction `f` (clamped to 0…1) across the plotting rectangle `r` of a canvas of
+/// `size` drawing pixels: `(left, top, height)` in percent of the canvas.
+fn marker_at(r: &Rect, f: f64, (w, h): (f64, f64)) -> (f64, f64, f64) {
+    let x = f64::from(r.x0) + f.clamp(0.0, 1.0) * f64::from(r.width() - 1);
+    (
+        x / w * 100.0,
+        f64::from(r.y0) / h * 100.0,
+        f64::from(r.height()) / h * 100.0,
+    )
+}
+
+/// The playhead line over a plot, placed by [`marker_at`].
+fn playhead_marker((left, top, height): (f64, f64, f64)) -> impl IntoView {
+    view! {
+        <div
+            class="playhead"
+            style:left=format!("{left:.3}%")
+            style:top=format!("{top:.3}%")
+            style:height=format!("{height:.3}%")
+        ></div>
     }
 }
 
@@ -158,13 +162,8 @@ fn WaveformZoom(line: Arc<Line>) -> impl IntoView {
     let playhead = move || {
         let r = rect.get()?;
         let (start, end) = window();
-        let f = ((session.playhead.get() - start) / (end - start).max(1e-9)).clamp(0.0, 1.0);
-        let x = f64::from(r.x0) + f * f64::from(r.width() - 1);
-        Some((
-            x / w * 100.0,
-            f64::from(r.y0) / h * 100.0,
-            f64::from(r.height()) / h * 100.0,
-        ))
+        let f = (session.playhead.get() - start) / (end - start).max(1e-9);
+        Some(marker_at(&r, f, (w, h)))
     };
     let on_click = move |event: leptos::ev::MouseEvent| {
         let (Some(r), Some(c)) = (rect.get_untracked(), canvas.get_untracked()) else {
@@ -198,19 +197,7 @@ fn WaveformZoom(line: Arc<Line>) -> impl IntoView {
                     class="seekable"
                     on:click=on_click
                 ></canvas>
-                {move || {
-                    playhead()
-                        .map(|(left, top, height)| {
-                            view! {
-                                <div
-                                    class="playhead"
-                                    style:left=format!("{left:.3}%")
-                                    style:top=format!("{top:.3}%")
-                                    style:height=format!("{height:.3}%")
-                                ></div>
-                            }
-                        })
-                }}
+                {move || playhead().map(playhead_marker)}
             </div>
         </div>
     }
