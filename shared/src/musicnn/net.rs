@@ -359,7 +359,8 @@ pub struct Tagger {
     device: Device,
 }
 
-/// Patches run through the network at once (and between two progress calls).
+/// Patches run through the network at once (and between two progress calls): 4 was as fast as
+/// 8 and faster than 1 or 16 natively (a 60 s MP3 on 2 cores: 2.3, 2.2–2.5, 2.5, 2.9 s).
 const BATCH: usize = 4;
 
 impl Tagger {
