@@ -3,12 +3,13 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
-use genrescope_core::audio;
+use anyhow::Result;
 use genrescope_core::model::burn::prelude::Device;
 use genrescope_core::musicnn::net::{Tagger, Taggram};
 use genrescope_core::musicnn::{PATCH_SECONDS, SR, TagModel};
 use serde_json::{Value, json};
+
+use crate::cli::SignalArgs;
 
 const MSD_WEIGHTS: &[u8] = include_bytes!("../../models/musicnn/msd_musicnn.bpk");
 const MTT_WEIGHTS: &[u8] = include_bytes!("../../models/musicnn/mtt_musicnn.bpk");
@@ -22,11 +23,15 @@ pub fn tagger(model: TagModel) -> Result<Tagger> {
     Ok(Tagger::load(model, bytes.to_vec(), &Device::flex())?)
 }
 
-/// The whole file decoded to mono and resampled to 16 kHz, as `librosa.load(path, sr=16000)`.
+/// The whole file decoded to mono and resampled to 16 kHz, as `librosa.load(path, sr=16000)`
+/// (`genrescope features`' loader).
 pub fn load_16k(path: &Path) -> Result<Vec<f32>> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let hint = path.extension().and_then(|e| e.to_str());
-    audio::load(bytes, hint, SR, 0.0, None).with_context(|| format!("{}", path.display()))
+    let whole = SignalArgs {
+        offset: 0.0,
+        signal_length: None,
+        sr: SR,
+    };
+    crate::commands::features::load_signal(path, &whole)
 }
 
 /// `genrescope tag --json`'s object: the model, its 50 tags in the original's order, the
