@@ -131,16 +131,18 @@ impl LoadedModel {
 
     /// Class probabilities for one extracted feature row.
     pub fn predict(&self, raw: &[f32], device: &Device) -> Result<Vec<f32>> {
+        super::blocking(device, self.predict_async(raw, device))
+    }
+
+    /// [`LoadedModel::predict`] on any device, WebGPU in a browser included.
+    pub async fn predict_async(&self, raw: &[f32], device: &Device) -> Result<Vec<f32>> {
         let mut x = Vec::new();
         self.prepare(raw, &mut x)?;
         let n = x.len();
         let logits = self
             .net
             .forward(Tensor::from_data(TensorData::new(x, [1, n]), device));
-        softmax(logits, 1)
-            .into_data()
-            .try_into_vec::<f32>()
-            .map_err(|e| Error::Bundle(format!("reading probabilities: {e:?}")))
+        super::read_f32(softmax(logits, 1), "probabilities").await
     }
 }
 
@@ -262,6 +264,16 @@ impl Bundle {
         &self,
         signal: &[f32],
         device: &Device,
+        progress: impl FnMut(&TrackPrediction, usize),
+    ) -> Result<TrackPrediction> {
+        super::blocking(device, self.predict_track_async(signal, device, progress))
+    }
+
+    /// [`Bundle::predict_track`] on any device, WebGPU in a browser included.
+    pub async fn predict_track_async(
+        &self,
+        signal: &[f32],
+        device: &Device,
         mut progress: impl FnMut(&TrackPrediction, usize),
     ) -> Result<TrackPrediction> {
         let m = &self.manifest;
@@ -276,7 +288,7 @@ impl Bundle {
             y.extend_from_slice(&signal[start..end]);
             y.resize(window, 0.0);
             let set = crate::compute(&y, &m.feature_config, &features)?;
-            windows.push((start, end, self.predict(&set, device)?));
+            windows.push((start, end, self.predict_async(&set, device).await?));
             let so_far = TrackPrediction {
                 sample_rate: m.feature_config.sr,
                 mean: TrackPrediction::mean_of(&windows.iter().map(|w| &w.2).collect::<Vec<_>>()),
@@ -293,13 +305,22 @@ impl Bundle {
 
     /// Runs every model whose feature `features` holds and averages their probabilities.
     pub fn predict(&self, features: &FeatureSet, device: &Device) -> Result<Prediction> {
+        super::blocking(device, self.predict_async(features, device))
+    }
+
+    /// [`Bundle::predict`] on any device, WebGPU in a browser included.
+    pub async fn predict_async(
+        &self,
+        features: &FeatureSet,
+        device: &Device,
+    ) -> Result<Prediction> {
         let mut models = Vec::new();
         for m in &self.models {
             let Some(x) = features.get(m.entry.feature) else {
                 continue;
             };
             let raw: Vec<f32> = x.iter().copied().collect();
-            models.push((m.entry.feature, m.predict(&raw, device)?));
+            models.push((m.entry.feature, m.predict_async(&raw, device).await?));
         }
         if models.is_empty() {
             return Err(Error::Bundle(

@@ -18,6 +18,41 @@ pub use prep::{InputTransform, Normaliser, NormaliserFit};
 /// Re-exported so callers build devices and tensors with the very burn this crate uses.
 pub use burn;
 
+/// Runs one of the crate's `_async` model calls on `device` to its end on the calling thread:
+/// every model call is written once, async, because WebGPU in a browser can only hand results
+/// back asynchronously; the CPU backends (and wgpu natively) are read synchronously through
+/// this. In a browser any device but flex is refused before any work: a read left pending
+/// there would poison the GPU device for every later call.
+pub(crate) fn blocking<T>(
+    device: &burn::prelude::Device,
+    call: impl std::future::Future<Output = crate::Result<T>>,
+) -> crate::Result<T> {
+    let refused = || {
+        Err(crate::Error::Bundle(
+            "this device hands results back asynchronously (WebGPU in a browser): \
+             use the `_async` call"
+                .into(),
+        ))
+    };
+    if cfg!(target_family = "wasm") && *device != burn::prelude::Device::flex() {
+        return refused();
+    }
+    burn::tensor::try_read_sync(call).unwrap_or_else(refused)
+}
+
+/// Reads a tensor's `f32` values back from its device, whatever the device.
+pub(crate) async fn read_f32<const D: usize>(
+    tensor: burn::prelude::Tensor<D>,
+    what: &str,
+) -> crate::Result<Vec<f32>> {
+    tensor
+        .into_data_async()
+        .await
+        .map_err(|e| crate::Error::Bundle(format!("reading {what}: {e:?}")))?
+        .try_into_vec::<f32>()
+        .map_err(|e| crate::Error::Bundle(format!("reading {what}: {e:?}")))
+}
+
 /// Where the windows of a genre timeline start, in samples, for a track of `n` samples cut
 /// into windows of `window` samples (the bundle's signal length): every half window, plus one
 /// ending at the track's end when the last regular window stops short of it. A track no longer

@@ -395,6 +395,14 @@ impl Tagger {
 
     /// Activations `[patches][50]` for log-mel patches of `(frames, 96)`.
     pub fn tag_patches(&self, patches: &[ndarray::Array2<f32>]) -> Result<Vec<Vec<f32>>> {
+        crate::model::blocking(&self.device, self.tag_patches_async(patches))
+    }
+
+    /// [`Tagger::tag_patches`] on any device, WebGPU in a browser included.
+    pub async fn tag_patches_async(
+        &self,
+        patches: &[ndarray::Array2<f32>],
+    ) -> Result<Vec<Vec<f32>>> {
         let mut out = Vec::with_capacity(patches.len());
         for chunk in patches.chunks(BATCH) {
             let frames = chunk[0].nrows();
@@ -412,12 +420,7 @@ impl Tagger {
                 TensorData::new(values, [chunk.len(), frames, N_MELS]),
                 &self.device,
             );
-            let y = self
-                .net
-                .forward(x)
-                .into_data()
-                .try_into_vec::<f32>()
-                .map_err(|e| Error::Bundle(format!("reading tag activations: {e:?}")))?;
+            let y = crate::model::read_f32(self.net.forward(x), "tag activations").await?;
             out.extend(y.chunks_exact(N_TAGS).map(<[f32]>::to_vec));
         }
         Ok(out)
@@ -434,6 +437,15 @@ impl Tagger {
     pub fn tag_with_progress(
         &self,
         y16k: &[f32],
+        progress: impl FnMut(&Taggram, usize),
+    ) -> Result<Taggram> {
+        crate::model::blocking(&self.device, self.tag_with_progress_async(y16k, progress))
+    }
+
+    /// [`Tagger::tag_with_progress`] on any device, WebGPU in a browser included.
+    pub async fn tag_with_progress_async(
+        &self,
+        y16k: &[f32],
         mut progress: impl FnMut(&Taggram, usize),
     ) -> Result<Taggram> {
         let mel = log_mel(y16k)?;
@@ -448,7 +460,7 @@ impl Tagger {
             } else {
                 (start + BATCH).min(patches.len())
             };
-            rows.extend(self.tag_patches(&patches[start..end])?);
+            rows.extend(self.tag_patches_async(&patches[start..end]).await?);
             so_far = Taggram::of(self.model, rows.clone());
             progress(&so_far, patches.len());
             start = end;
