@@ -54,8 +54,10 @@ failed=()
 
 step "wasm-bindgen tests in headless Chromium"
 t=$(date +%s)
-if ! CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}" \
-  cargo test --target wasm32-unknown-unknown -p genrescope-web; then
+# With the WebGPU build, so MusiCNN is checked on WebGPU too (SwiftShader's software adapter:
+# minutes, where the runner's default timeout is 20 s).
+if ! CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}" WASM_BINDGEN_TEST_TIMEOUT=600 \
+  cargo test --target wasm32-unknown-unknown -p genrescope-web --features webgpu; then
   failed+=("wasm-bindgen tests")
 fi
 elapsed "$t"

@@ -10,6 +10,7 @@
 //! `#tag-timeline` (`data-patches`), `canvas[data-feature]` (`data-stats`), `#player`.
 
 pub mod analysis;
+pub mod backend;
 pub mod browser;
 pub mod canvas;
 pub mod components;

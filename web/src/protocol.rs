@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::analysis::TrackInfo;
+use crate::backend::Backend;
 
 /// Page → worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -56,8 +57,8 @@ pub enum BundleStatus {
         features: Vec<Feature>,
         /// The window the models read, in seconds.
         window_seconds: f64,
-        /// The burn backend that runs them (`flex`, or `wgpu` on WebGPU).
-        backend: String,
+        /// The burn backend that runs them.
+        backend: Backend,
     },
     /// No usable bundle: why.
     Missing {
@@ -95,6 +96,8 @@ pub enum Response {
         run: u64,
         taggram: Taggram,
         complete: bool,
+        /// The burn backend that runs MusiCNN.
+        backend: Backend,
     },
     /// MusiCNN could not run (its weights did not load): why.
     TagsMissing { run: u64, reason: String },

@@ -16,12 +16,16 @@ use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, Worker};
 
 use crate::analysis::{FeatureStats, TrackInfo};
+use crate::backend::{self, Backend, Preference};
 use crate::browser::{describe, read_file};
 use crate::error::AppError;
 use crate::protocol::{self, BundleStatus, Request, Response, Step};
 
 /// The worker's loader, written by trunk beside `index.html` (relative: any sub-path works).
 pub const WORKER_URL: &str = "./genrescope-worker_loader.js";
+
+/// The same worker built with WebGPU (`genrescope-gpu-worker`), fetched only when it is used.
+pub const GPU_WORKER_URL: &str = "./genrescope-gpu-worker_loader.js";
 
 /// Where the analysis of the chosen file stands. Its [`Phase::key`] is `#status`'s
 /// `data-state`, which the end-to-end tests wait on.
@@ -96,6 +100,8 @@ pub struct Session {
     pub tags_complete: RwSignal<bool>,
     /// Why MusiCNN could not run, if it could not.
     pub tags_missing: RwSignal<Option<String>>,
+    /// The backend MusiCNN runs on.
+    pub tags_backend: RwSignal<Option<Backend>>,
     /// Every feature received so far, in the registry's order.
     pub features: RwSignal<Vec<FeatureView>>,
     /// Step timings of the finished run.
@@ -115,6 +121,10 @@ pub struct Session {
     /// Whether the worker said [`Response::Ready`]; until then a request waits in `pending`.
     ready: StoredValue<bool>,
     pending: StoredValue<Option<(JsValue, js_sys::Array)>, LocalStorage>,
+    /// Whether the current worker said it runs a model set on WebGPU.
+    webgpu_used: StoredValue<bool>,
+    /// Set when a worker running WebGPU died: the next ones run on flex.
+    flex_only: StoredValue<bool>,
 }
 
 impl Default for Session {
@@ -138,6 +148,7 @@ impl Session {
             tags: RwSignal::new(None),
             tags_complete: RwSignal::new(false),
             tags_missing: RwSignal::new(None),
+            tags_backend: RwSignal::new(None),
             features: RwSignal::new(Vec::new()),
             timings: RwSignal::new(Vec::new()),
             error: RwSignal::new(None),
@@ -149,6 +160,8 @@ impl Session {
             worker: StoredValue::new_local(None),
             ready: StoredValue::new(false),
             pending: StoredValue::new_local(None),
+            webgpu_used: StoredValue::new(false),
+            flex_only: StoredValue::new(false),
         }
     }
 
@@ -174,6 +187,7 @@ impl Session {
         self.tags.set(None);
         self.tags_complete.set(false);
         self.tags_missing.set(None);
+        self.tags_backend.set(None);
         self.features.set(Vec::new());
         self.timings.set(Vec::new());
         self.error.set(None);
@@ -194,7 +208,7 @@ impl Session {
             if self.run.get_untracked() != run {
                 return;
             }
-            let sent = self.worker().and_then(|worker| {
+            let sent = self.worker().await.and_then(|worker| {
                 let enc = protocol::encode(
                     &Request::Analyse { run, name },
                     Some(protocol::byte_buffer(&bytes)),
@@ -219,19 +233,26 @@ impl Session {
 
     /// Starts the worker now, so it fetches the models while the visitor picks a song.
     pub fn start_worker(self) {
-        if let Err(e) = self.worker() {
-            web_sys::console::error_1(
-                &format!("could not start the analysis worker: {}", describe(&e)).into(),
-            );
-        }
+        spawn_local(async move {
+            if let Err(e) = self.worker().await {
+                web_sys::console::error_1(
+                    &format!("could not start the analysis worker: {}", describe(&e)).into(),
+                );
+            }
+        });
     }
 
     /// The worker, started on first use.
-    fn worker(self) -> Result<Worker, JsValue> {
+    async fn worker(self) -> Result<Worker, JsValue> {
         if let Some(w) = self.worker.get_value() {
             return Ok(w);
         }
-        let worker = Worker::new(WORKER_URL)?;
+        let url = self.worker_url().await;
+        // Another call may have started one while this one asked for an adapter.
+        if let Some(w) = self.worker.get_value() {
+            return Ok(w);
+        }
+        let worker = Worker::new(&url)?;
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             self.receive(&event.data());
         });
@@ -242,6 +263,10 @@ impl Session {
             Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |event: web_sys::ErrorEvent| {
                 event.prevent_default();
                 let run = self.run.get_untracked();
+                if self.webgpu_used.get_value() {
+                    // A GPU driver that kills the worker would kill every run: flex from now on.
+                    self.flex_only.set_value(true);
+                }
                 self.stop_worker();
                 self.fail(
                 run,
@@ -264,6 +289,27 @@ impl Session {
         self.worker.set_value(None);
         self.ready.set_value(false);
         self.pending.set_value(None);
+        self.webgpu_used.set_value(false);
+    }
+
+    /// The worker's address: the WebGPU build when [`backend::wanted`] says WebGPU, else the
+    /// flex one; the page's own query (`?backend=…`) goes along, unless a worker on WebGPU
+    /// died, when flex is asked for.
+    async fn worker_url(self) -> String {
+        if self.flex_only.get_value() {
+            return format!(
+                "{WORKER_URL}?{}={}",
+                backend::PARAMETER,
+                backend::FLEX_AFTER_FAILURE
+            );
+        }
+        let query = web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .unwrap_or_default();
+        let gpu = backend::wanted(Preference::from_query(&query))
+            .await
+            .is_ok();
+        format!("{}{query}", if gpu { GPU_WORKER_URL } else { WORKER_URL })
     }
 
     /// Handles one message of the worker.
@@ -302,7 +348,14 @@ impl Session {
                 self.progress.set((done, total));
             }
             Response::Track { info, .. } => self.track.set(Some(info)),
-            Response::Bundle { status, .. } => self.bundle.set(Some(status)),
+            Response::Bundle { status, .. } => {
+                if let BundleStatus::Loaded { backend, .. } = &status
+                    && backend.is_webgpu()
+                {
+                    self.webgpu_used.set_value(true);
+                }
+                self.bundle.set(Some(status));
+            }
             Response::Predictions {
                 prediction,
                 complete,
@@ -316,8 +369,15 @@ impl Session {
                 self.prediction.set(Some(Arc::new(prediction)));
             }
             Response::Tags {
-                taggram, complete, ..
+                taggram,
+                complete,
+                backend,
+                ..
             } => {
+                if backend.is_webgpu() {
+                    self.webgpu_used.set_value(true);
+                }
+                self.tags_backend.set(Some(backend));
                 self.tags_complete.set(complete);
                 self.tags.set(Some(Arc::new(taggram)));
             }

@@ -7,7 +7,6 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use genrescope_core::model::burn::prelude::Device;
 use genrescope_core::model::{Bundle, BundleManifest};
 use genrescope_core::musicnn::{self, TagModel, net::Tagger};
 use genrescope_core::{Feature, FeatureConfig};
@@ -18,6 +17,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use crate::analysis::{self, TrackInfo};
+use crate::backend::{self, Choice, Preference};
 use crate::browser::describe;
 use crate::error::AppError;
 use crate::protocol::{self, BundleStatus, Request, Response, Step};
@@ -36,12 +36,20 @@ pub const MUSICNN_DIR: &str = "musicnn";
 /// The MusiCNN model the page runs: MSD, whose tags are mostly genres.
 pub const PAGE_TAG_MODEL: TagModel = TagModel::Msd;
 
+/// A model set loaded on the device that runs it.
+struct Loaded<T> {
+    model: T,
+    on: Choice,
+}
+
 /// The bundle and the tagger, fetched as soon as the worker starts (before any file is
 /// dropped) and kept.
 #[derive(Default)]
 struct State {
-    bundle: Option<Rc<Result<Bundle, String>>>,
-    tagger: Option<Rc<Result<Tagger, String>>>,
+    /// The device the worker picked at start ([`backend::choose`]).
+    choice: Option<Choice>,
+    bundle: Option<Rc<Result<Loaded<Bundle>, String>>>,
+    tagger: Option<Rc<Result<Loaded<Tagger>, String>>>,
     /// Resolves once `bundle` is set.
     loading: Option<js_sys::Promise>,
     /// Resolves once `tagger` is set.
@@ -51,21 +59,15 @@ struct State {
 /// Installs the message handler. Called once by the worker binary's `main`.
 pub fn start() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let preference = Preference::from_query(&scope.location().search());
     let state = Rc::new(RefCell::new(State::default()));
     // The models load while the visitor is still choosing a song: the bundle first (the genre
-    // is what most people wait for), then MusiCNN.
+    // is what most people wait for), then MusiCNN, both on the device picked first.
     let loader = state.clone();
     let loading = wasm_bindgen_futures::future_to_promise(async move {
-        let bundle = load_bundle().await;
-        // One prediction of silence compiles the hot code (the engine optimises wasm on use),
-        // so the visitor's first window is as fast as the next ones.
-        if let Ok(b) = &bundle {
-            let _ = b.predict_track(
-                &vec![0.0; b.manifest.signal_samples],
-                &Device::flex(),
-                |_, _| {},
-            );
-        }
+        let choice = backend::choose(preference).await;
+        loader.borrow_mut().choice = Some(choice.clone());
+        let bundle = load_bundle(&choice).await;
         loader.borrow_mut().bundle = Some(Rc::new(bundle));
         Ok(JsValue::UNDEFINED)
     });
@@ -73,11 +75,9 @@ pub fn start() {
     let bundle_loaded = loading.clone();
     let tagger_loading = wasm_bindgen_futures::future_to_promise(async move {
         let _ = JsFuture::from(bundle_loaded).await;
-        let tagger = load_tagger().await;
-        if let Ok(t) = &tagger {
-            // As above: one patch of silence warms the network's code up.
-            let _ = t.tag(&vec![0.0; musicnn::SR as usize * 3]);
-        }
+        let choice = loader.borrow().choice.clone();
+        let choice = choice.unwrap_or_else(|| Choice::flex("no device was chosen"));
+        let tagger = load_tagger(&choice).await;
         loader.borrow_mut().tagger = Some(Rc::new(tagger));
         Ok(JsValue::UNDEFINED)
     });
@@ -187,12 +187,12 @@ async fn analyse(
     )
     .await;
     let status = match bundle.as_ref() {
-        Ok(b) => BundleStatus::Loaded {
+        Ok(Loaded { model: b, on }) => BundleStatus::Loaded {
             classes: b.manifest.classes.clone(),
             features: b.features(),
             window_seconds: b.manifest.signal_samples as f64
                 / f64::from(b.manifest.feature_config.sr),
-            backend: "flex".into(),
+            backend: on.backend.clone(),
         },
         Err(reason) => BundleStatus::Missing {
             reason: reason.clone(),
@@ -200,7 +200,7 @@ async fn analyse(
     };
     post(&Response::Bundle { run, status }, None);
     timings.push(("models".to_string(), now() - t));
-    if let Ok(bundle) = bundle.as_ref() {
+    if let Ok(Loaded { model: bundle, on }) = bundle.as_ref() {
         let t = now();
         let bsr = bundle.manifest.feature_config.sr;
         let resampled;
@@ -213,7 +213,7 @@ async fn analyse(
             &resampled
         };
         bundle
-            .predict_track(at_rate, &Device::flex(), |so_far, total| {
+            .predict_track_async(at_rate, &on.device, |so_far, total| {
                 let done = so_far.windows.len();
                 post(
                     &Response::Predictions {
@@ -225,6 +225,7 @@ async fn analyse(
                 );
                 progress(Step::Predicting, done, total);
             })
+            .await
             .map_err(|e| format!("could not predict the genre of \"{name}\": {e}"))?;
         timings.push(("predict".to_string(), now() - t));
     }
@@ -261,24 +262,26 @@ async fn analyse(
     )
     .await;
     match tagger.as_ref() {
-        Ok(tagger) => {
+        Ok(Loaded { model: tagger, on }) => {
             let y16k = decoded
                 .window(musicnn::SR, 0.0, None)
                 .map_err(|e| format!("could not resample \"{name}\": {e}"))?;
             progress(Step::Tagging, 0, 1);
             tagger
-                .tag_with_progress(&y16k, |so_far, total| {
+                .tag_with_progress_async(&y16k, |so_far, total| {
                     let done = so_far.patches.len();
                     post(
                         &Response::Tags {
                             run,
                             taggram: so_far.clone(),
                             complete: done == total,
+                            backend: on.backend.clone(),
                         },
                         None,
                     );
                     progress(Step::Tagging, done, total);
                 })
+                .await
                 .map_err(|e| format!("could not tag \"{name}\": {e}"))?;
         }
         Err(reason) => post(
@@ -316,8 +319,9 @@ async fn loaded<T>(
         .unwrap_or_else(|| Rc::new(Err(format!("{what} did not load"))))
 }
 
-/// Fetches `models/manifest.json` and every weights file it names, and loads them on flex.
-async fn load_bundle() -> Result<Bundle, String> {
+/// Fetches `models/manifest.json` and every weights file it names, and loads them on the
+/// chosen device (flex if that fails), warmed up.
+async fn load_bundle(choice: &Choice) -> Result<Loaded<Bundle>, String> {
     let manifest_text = fetch_text(MANIFEST_URL).await?;
     let manifest: BundleManifest = serde_json::from_str(&manifest_text)
         .map_err(|e| format!("{MANIFEST_URL} is not a bundle manifest: {e}"))?;
@@ -326,23 +330,57 @@ async fn load_bundle() -> Result<Bundle, String> {
         let url = format!("models/{}", entry.weights);
         files.insert(entry.weights.clone(), fetch_bytes(&url).await?);
     }
-    Bundle::load(
-        &manifest_text,
-        |name| {
-            files
-                .remove(name)
-                .ok_or_else(|| genrescope_core::Error::Bundle(format!("{name} was not fetched")))
-        },
-        &Device::flex(),
-    )
-    .map_err(|e| format!("models/: {e}"))
+    let (model, on) = backend::load_with_fallback(choice, |device| {
+        let (text, files) = (&manifest_text, &files);
+        async move {
+            let bundle = Bundle::load(
+                text,
+                |name| {
+                    files.get(name).cloned().ok_or_else(|| {
+                        genrescope_core::Error::Bundle(format!("{name} was not fetched"))
+                    })
+                },
+                &device,
+            )
+            .map_err(|e| format!("models/: {e}"))?;
+            // One prediction of silence compiles the hot code (the engine optimises wasm on
+            // use; WebGPU compiles its shaders), so the visitor's first window is as fast as
+            // the next ones. It also proves the device works before a file depends on it.
+            bundle
+                .predict_track_async(
+                    &vec![0.0; bundle.manifest.signal_samples],
+                    &device,
+                    |_, _| {},
+                )
+                .await
+                .map_err(|e| format!("models/: {e}"))?;
+            Ok(bundle)
+        }
+    })
+    .await?;
+    Ok(Loaded { model, on })
 }
 
-/// Fetches the page's MusiCNN weights and loads them on flex.
-async fn load_tagger() -> Result<Tagger, String> {
+/// Fetches the page's MusiCNN weights and loads them on the chosen device (flex if that
+/// fails), warmed up.
+async fn load_tagger(choice: &Choice) -> Result<Loaded<Tagger>, String> {
     let url = format!("{MUSICNN_DIR}/{}", PAGE_TAG_MODEL.weights_file());
     let bytes = fetch_bytes(&url).await?;
-    Tagger::load(PAGE_TAG_MODEL, bytes, &Device::flex()).map_err(|e| format!("{url}: {e}"))
+    let (model, on) = backend::load_with_fallback(choice, |device| {
+        let (url, bytes) = (&url, &bytes);
+        async move {
+            let tagger = Tagger::load(PAGE_TAG_MODEL, bytes.clone(), &device)
+                .map_err(|e| format!("{url}: {e}"))?;
+            // As above: one patch of silence warms the network up.
+            tagger
+                .tag_with_progress_async(&vec![0.0; musicnn::SR as usize * 3], |_, _| {})
+                .await
+                .map_err(|e| format!("{url}: {e}"))?;
+            Ok(tagger)
+        }
+    })
+    .await?;
+    Ok(Loaded { model, on })
 }
 
 async fn fetch(url: &str) -> Result<web_sys::Response, String> {

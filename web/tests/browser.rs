@@ -16,6 +16,7 @@ use genrescope_core::plot::render::draw_feature;
 use genrescope_core::plot::{Body, feature_plot};
 use genrescope_core::{Feature, FeatureConfig};
 use genrescope_web::analysis::{self, FeatureStats, TrackInfo};
+use genrescope_web::backend::{Backend, Preference};
 use genrescope_web::canvas::CanvasPainter;
 use genrescope_web::components::{CANVAS_HEIGHT, CANVAS_WIDTH, FeatureCanvas};
 use genrescope_web::protocol::{self, BundleStatus, Request, Response, Step};
@@ -174,6 +175,18 @@ fn requests_and_responses_survive_the_trip_with_their_payloads() {
                 reason: "HTTP 404".into(),
             },
         },
+        Response::Bundle {
+            run: 1,
+            status: BundleStatus::Loaded {
+                classes: vec!["Rock".into(), "Folk".into()],
+                features: vec![Feature::Mel, Feature::Mfcc],
+                window_seconds: 14.0,
+                backend: Backend {
+                    name: Backend::WEBGPU.into(),
+                    note: "WebGPU on google swiftshader (software)".into(),
+                },
+            },
+        },
         Response::Predictions {
             run: 1,
             prediction: TrackPrediction {
@@ -187,6 +200,7 @@ fn requests_and_responses_survive_the_trip_with_their_payloads() {
             run: 1,
             taggram: Taggram::of(TagModel::Msd, vec![vec![0.5; 50], vec![0.25; 50]]),
             complete: false,
+            backend: Backend::flex("the browser offers no WebGPU adapter"),
         },
         Response::TagsMissing {
             run: 1,
@@ -417,35 +431,46 @@ fn npy(bytes: &[u8]) -> (Vec<usize>, Vec<f32>) {
     (shape, values)
 }
 
-/// MusiCNN in wasm on flex, against the TensorFlow original's activations for the committed
-/// loud-chords signal (two patches), within the 1e-3.
-#[wasm_bindgen_test]
-fn musicnn_in_wasm_equals_the_tensorflow_original() {
-    let weights = include_bytes!("../../models/musicnn/msd_musicnn.bpk");
-    let tagger = Tagger::load(TagModel::Msd, weights.to_vec(), &Device::flex()).unwrap();
-    let (_, signal) = npy(include_bytes!(
-        "../../shared/tests/reference/musicnn/loud_chords.pcm.npy"
-    ));
+/// The largest difference between `got`'s patches and the TensorFlow original's activations
+/// for the committed loud-chords signal (two patches).
+fn worst_against_tensorflow(got: &Taggram) -> f32 {
     let (shape, want) = npy(include_bytes!(
         "../../shared/tests/reference/musicnn/loud_chords.msd.npy"
     ));
     assert_eq!(shape, [2, 50]);
+    assert_eq!(got.patches.len(), 2);
+    got.patches
+        .concat()
+        .iter()
+        .zip(&want)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max)
+}
+
+fn loud_chords() -> Vec<f32> {
+    npy(include_bytes!(
+        "../../shared/tests/reference/musicnn/loud_chords.pcm.npy"
+    ))
+    .1
+}
+
+const MSD_WEIGHTS: &[u8] = include_bytes!("../../models/musicnn/msd_musicnn.bpk");
+
+/// MusiCNN in wasm on flex, against the TensorFlow original's activations for the committed
+/// loud-chords signal (two patches), within the 1e-3.
+#[wasm_bindgen_test]
+fn musicnn_in_wasm_equals_the_tensorflow_original() {
+    let tagger = Tagger::load(TagModel::Msd, MSD_WEIGHTS.to_vec(), &Device::flex()).unwrap();
     let mut calls = 0;
     let got = tagger
-        .tag_with_progress(&signal, |so_far, total| {
+        .tag_with_progress(&loud_chords(), |so_far, total| {
             calls += 1;
             assert_eq!(total, 2);
             assert_eq!(so_far.patches.len(), calls, "the first patch comes alone");
         })
         .unwrap();
     assert_eq!(calls, 2);
-    let worst = got
-        .patches
-        .concat()
-        .iter()
-        .zip(&want)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0f32, f32::max);
+    let worst = worst_against_tensorflow(&got);
     assert!(worst <= 1e-3, "max |Δ| = {worst}");
     // And the weights of the other network are refused by name.
     assert!(
@@ -454,4 +479,56 @@ fn musicnn_in_wasm_equals_the_tensorflow_original() {
             .to_string()
             .contains("mtt_musicnn.bpk")
     );
+}
+
+/// The page's backend choice: WebGPU on the browser's adapter (webdriver.json starts Chromium
+/// with `--enable-unsafe-webgpu`, whose adapter is SwiftShader, a software one), and MusiCNN
+/// on it equal to the TensorFlow original within 1e-3, read back asynchronously; the
+/// synchronous call is refused with a message instead of blocking. (scripts/e2e.sh runs these
+/// tests with `--features webgpu`.)
+#[cfg(feature = "webgpu")]
+#[wasm_bindgen_test]
+async fn musicnn_on_webgpu_equals_the_tensorflow_original() {
+    // Without ?backend=webgpu a software adapter is passed over for flex.
+    let auto = genrescope_web::backend::choose(Preference::Auto).await;
+    assert_eq!(auto.backend.name, Backend::FLEX);
+    assert!(
+        auto.backend.note.contains("software"),
+        "{}",
+        auto.backend.note
+    );
+    let flex = genrescope_web::backend::choose(Preference::Flex).await;
+    assert_eq!(flex.backend.name, Backend::FLEX);
+    let choice = genrescope_web::backend::choose(Preference::WebGpu).await;
+    assert!(choice.backend.is_webgpu(), "{}", choice.backend.note);
+    assert!(
+        choice.backend.note.starts_with("WebGPU on "),
+        "{}",
+        choice.backend.note
+    );
+    let tagger = Tagger::load(TagModel::Msd, MSD_WEIGHTS.to_vec(), &choice.device).unwrap();
+    let refused = tagger.tag(&loud_chords()).unwrap_err().to_string();
+    assert!(refused.contains("_async"), "{refused}");
+    let mut calls = 0;
+    let got = tagger
+        .tag_with_progress_async(&loud_chords(), |_, _| calls += 1)
+        .await
+        .unwrap();
+    assert_eq!(calls, 2);
+    let worst = worst_against_tensorflow(&got);
+    assert!(worst <= 1e-3, "max |Δ| on WebGPU = {worst}");
+}
+
+#[wasm_bindgen_test]
+fn the_backend_comes_from_the_query() {
+    for (query, want) in [
+        ("", Preference::Auto),
+        ("?backend=flex", Preference::Flex),
+        ("?x=1&backend=webgpu", Preference::WebGpu),
+        ("?backend=cuda", Preference::Auto),
+        ("?nobackend=flex", Preference::Auto),
+    ] {
+        assert_eq!(Preference::from_query(query), want, "{query}");
+    }
+    assert_eq!(Backend::flex("why").label(), "flex (CPU)");
 }

@@ -20,16 +20,17 @@ const FLAGS = [
 ];
 
 /**
- * Launches Chromium. Resolves to `{ context, page, watch, close() }`; `watch` collects
+ * Launches Chromium (`args`: flags beyond the quiet ones, e.g. `--enable-unsafe-webgpu`, which
+ * gives headless Chromium its software WebGPU adapter). Resolves to `{ context, page, watch, close() }`; `watch` collects
  * `consoleErrors`, `pageErrors`, `offsite` (requests to any host but 127.0.0.1, which are
  * aborted) and `requests` (every URL asked for).
  */
-export async function launch() {
+export async function launch({ args = [] } = {}) {
   const profile = await mkdtemp(join(tmpdir(), 'genrescope-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,
     headless: true,
-    args: FLAGS,
+    args: [...FLAGS, ...args],
     viewport: { width: 1100, height: 900 },
   });
   const watch = { consoleErrors: [], pageErrors: [], offsite: [], requests: [] };

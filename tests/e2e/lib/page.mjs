@@ -84,6 +84,7 @@ export class GenrescopePage {
     return this.page.$eval('#predictions', (el) => ({
       top: el.dataset.top,
       backend: el.dataset.backend,
+      backendNote: document.querySelector('#backend')?.textContent ?? '',
       windows: Number(document.querySelector('#timeline')?.dataset.windows),
       genres: [...el.querySelectorAll('.genres li')].map((li) => ({
         genre: li.dataset.genre,
@@ -107,6 +108,7 @@ export class GenrescopePage {
       model: el.dataset.model,
       topTag: el.dataset.topTag,
       topGenre: el.dataset.topGenre,
+      backend: el.dataset.backend,
       patches: Number(el.dataset.patches),
       mean: (el.dataset.mean ?? '').split(',').filter(Boolean).map(Number),
       segments: [...el.querySelectorAll('#tag-timeline .segment')].map((s) => s.dataset.tag),
@@ -148,12 +150,13 @@ export const DURATION_TOLERANCE_S = 0.03;
  * Serves the site on 127.0.0.1, launches Chromium and opens the app: what every spec starts
  * with. `root` is the site's folder: by default the built site with the test bundle in
  * `models/` (scripts/e2e.sh makes it), else e.g. `requireDist()` for the site without one.
+ * `query` is added to the page's address (`?backend=webgpu`), `args` to Chromium's flags.
  * Resolves to `{ server, browser, app, close() }`.
  */
-export async function startApp({ root = requireSite() } = {}) {
+export async function startApp({ root = requireSite(), query = '', args = [] } = {}) {
   const server = await serve(root);
-  const browser = await launch();
-  const app = await new GenrescopePage(browser.page).open(server.url);
+  const browser = await launch({ args });
+  const app = await new GenrescopePage(browser.page).open(server.url + query);
   return {
     server,
     browser,

@@ -3,19 +3,14 @@
 // native CLI gives it (`genrescope artifacts --models`), with the features equal to
 // `genrescope features`' files for the same MP3.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
+import { assertGenreEqualsCli, assertTagsEqualCli, cliFeatures } from '../lib/cli.mjs';
 import { readNpy } from '../lib/npy.mjs';
 import { DURATION_TOLERANCE_S, startApp } from '../lib/page.mjs';
 import { artifactsDir, cliDir, loadFixtures } from '../lib/paths.mjs';
-
-/** The features of the core's registry, in order (the CLI's features.json). */
-const cliFeatures = () => JSON.parse(readFileSync(join(cliDir, 'features', 'features.json'), 'utf8'));
-const cliTimeline = () => JSON.parse(readFileSync(join(cliDir, 'artifacts', 'timeline.json'), 'utf8'));
-const cliTags = () => JSON.parse(readFileSync(join(cliDir, 'tags-msd.json'), 'utf8'));
 
 describe('an MP3 encoded by LAME, with the demo bundle', () => {
   const fixtures = loadFixtures();
@@ -52,19 +47,14 @@ describe('an MP3 encoded by LAME, with the demo bundle', () => {
     assert.equal(await app.format(), `${fixtures.mp3.sample_rate} Hz, stereo`);
   });
 
-  it("gives the genre genrescope gives, over the CLI's windows", async (t) => {
-    const timeline = cliTimeline();
+  it("gives the genre genrescope gives, over the CLI's windows, on flex", async (t) => {
     const genre = await app.genre();
     t.diagnostic(`upload to first genre: ${predictedMs} ms; genre ${genre.top} on ${genre.backend}`);
     console.log(`upload to first genre: ${predictedMs} ms`);
-    assert.equal(genre.top, timeline.track.top);
-    assert.equal(genre.windows, timeline.windows.length);
+    assertGenreEqualsCli(genre);
+    // Chromium without --enable-unsafe-webgpu offers no adapter: flex, and the page says why.
     assert.equal(genre.backend, 'flex');
-    // The page's top three with their confidence: the CLI's mean over the windows.
-    for (const { genre: g, probability } of genre.genres) {
-      const want = timeline.track.ensemble[timeline.classes.indexOf(g)];
-      assert.ok(Math.abs(probability - want) < 1e-3, `${g}: page ${probability}, CLI ${want}`);
-    }
+    assert.match(genre.backendNote, /flex \(CPU\).*WebGPU not used: the browser offers no WebGPU adapter/);
   });
 
   it('draws every feature of the whole track, equal to the CLI', async () => {
@@ -112,23 +102,10 @@ describe('an MP3 encoded by LAME, with the demo bundle', () => {
   });
 
   it("tags the track with MusiCNN as `genrescope tag` does", async () => {
-    const cli = cliTags();
     const tags = await app.tags();
-    assert.equal(tags.state, 'done');
-    assert.equal(tags.model, 'msd');
-    assert.equal(tags.patches, cli.patches.length, 'the same 3 s patches');
-    assert.equal(tags.segments.length, cli.patches.length, 'one timeline segment per patch');
-    assert.equal(tags.mean.length, 50);
-    // The same Rust and weights in wasm and natively; the FFTs' last bits differ (see below).
-    for (let i = 0; i < 50; i++) {
-      assert.ok(Math.abs(tags.mean[i] - cli.mean[i]) <= 1e-3, `${cli.tags[i]}: page ${tags.mean[i]}, CLI ${cli.mean[i]}`);
-    }
-    const best = cli.mean.indexOf(Math.max(...cli.mean));
-    assert.equal(tags.topTag, cli.tags[best]);
-    assert.equal(tags.topGenre, cli.fma_genres[0][0]);
-    cli.patches.forEach((p, i) => {
-      assert.equal(tags.segments[i], cli.tags[p.indexOf(Math.max(...p))], `patch ${i}`);
-    });
+    // The same Rust and weights in wasm and natively; the FFTs' last bits differ (see above).
+    assertTagsEqualCli(tags);
+    assert.equal(tags.backend, 'flex');
   });
 
   it('moves the playheads with the player and seeks on a click', async () => {

@@ -84,11 +84,13 @@ pub fn Predictions() -> impl IntoView {
         let windows = prediction.windows.len();
         let complete = session.prediction_complete.get();
         let note = format!(
-            "{} models on {backend} (CPU) over {windows} window{} of {window_seconds:.0} s{}; first genre {} after the file was chosen.",
+            "{} models on {} over {windows} window{} of {window_seconds:.0} s{}; first genre {} after the file was chosen. {}.",
             mean.models.len(),
+            backend.label(),
             if windows == 1 { "" } else { "s" },
             if complete { "" } else { " so far" },
             milliseconds(session.prediction_ms.get()),
+            backend.note,
         );
         Some(
             view! {
@@ -97,7 +99,7 @@ pub fn Predictions() -> impl IntoView {
                     class="card predictions"
                     data-state=if complete { "done" } else { "partial" }
                     data-top=classes[top].clone()
-                    data-backend=backend.clone()
+                    data-backend=backend.name.clone()
                 >
                     <h2>"Genre"</h2>
                     <p class="verdict">

@@ -3,6 +3,7 @@ use genrescope_core::musicnn::{FMA_GENRES, PATCH_SECONDS, fma_genres};
 use genrescope_core::plot::genre_colour;
 use leptos::prelude::*;
 
+use crate::backend::Backend;
 use crate::state::Session;
 
 /// `#tags`: the pretrained MusiCNN's tags of the whole track (the mean over its 3 s patches),
@@ -71,11 +72,13 @@ pub fn Tags() -> impl IntoView {
             .map(f32::to_string)
             .collect::<Vec<_>>()
             .join(",");
+        let backend = session.tags_backend.get();
         let note = format!(
-            "MusiCNN ({}, pretrained on real music; Pons & Serra 2019) over {patches} patch{} of 3 s{}. Genre scores are the strongest tag naming each FMA genre.",
+            "MusiCNN ({}, pretrained on real music; Pons & Serra 2019) over {patches} patch{} of 3 s{} on {}. Genre scores are the strongest tag naming each FMA genre.",
             model.original_name(),
             if patches == 1 { "" } else { "es" },
             if complete { "" } else { " so far" },
+            backend.as_ref().map_or("flex (CPU)", Backend::label),
         );
         let duration = session
             .track
@@ -145,6 +148,7 @@ pub fn Tags() -> impl IntoView {
                     data-top-tag=tags.first().map(|t| t.0).unwrap_or_default()
                     data-patches=patches.to_string()
                     data-mean=mean
+                    data-backend=backend.map(|b| b.name)
                 >
                     <h2>"Tags · MusiCNN"</h2>
                     <p class="verdict">
