@@ -184,7 +184,7 @@ pub async fn wanted(preference: Preference) -> Result<Adapter, String> {
         .map_err(|why| format!("WebGPU not used: {why}"))?;
     if adapter.software && preference == Preference::Auto {
         return Err(format!(
-            "WebGPU not used: its only adapter ({}) is a software one, slower than flex; \
+            "WebGPU not used: the adapter it offers ({}) is a software one, slower than flex; \
              ?{PARAMETER}=webgpu uses it anyway",
             adapter.name
         ));
