@@ -5,6 +5,8 @@
 //! (`Device::flex()`, `Device::ndarray()`, a wgpu device); nothing here is generic over it.
 
 pub mod bundle;
+#[cfg(feature = "train")]
+pub mod fused;
 pub mod net;
 pub mod prep;
 

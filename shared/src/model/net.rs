@@ -179,6 +179,10 @@ pub struct Block2d {
 
 impl Block2d {
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        #[cfg(feature = "train")]
+        if super::fused::applies(&self.conv, &self.norm, &self.pool, &x) {
+            return super::fused::block2d_train(&self.conv, &self.norm, &self.pool, x);
+        }
         self.pool
             .forward(relu(self.norm.forward(self.conv.forward(x))))
     }
