@@ -1,6 +1,8 @@
 //! Where a training step of the mel CNN (`Architecture::Cnn2d` for mel, batch 16) goes on the
 //! burn backend flex, layer by layer and op by op, forward and backward: the breakdown behind
-//! the README's training benchmark (issue #4).
+//! the README's training benchmark (issue #4): burn's own modules (the path every backend but
+//! flex takes) against the fused flex kernels of `genrescope_core::model::fused` that
+//! training on flex uses.
 //!
 //! usage (built as `scripts/test.sh` builds, so burn is not rebuilt):
 //!   cargo build --release --workspace --exclude genrescope-web --all-targets
@@ -13,6 +15,7 @@ use burn::nn::{BatchNormConfig, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use burn::tensor::activation::relu;
+use genrescope_core::model::fused;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -51,6 +54,9 @@ fn main() {
         time(&format!("{l} conv fwd+bwd"), 3, || {
             let _ = conv.forward(x.clone()).sum().backward();
         });
+        time(&format!("{l} fused conv fwd+bwd"), 3, || {
+            let _ = fused::conv3x3_same(&conv, x.clone()).sum().backward();
+        });
         let y = Tensor::<4>::random([16, co, h, w], Distribution::Normal(0.0, 1.0), &dev)
             .require_grad();
         time(&format!("{l} bn+relu fwd+bwd"), 3, || {
@@ -58,6 +64,22 @@ fn main() {
         });
         time(&format!("{l} maxpool fwd+bwd"), 3, || {
             let _ = pool.forward(y.clone()).sum().backward();
+        });
+        time(&format!("{l} fused bn+relu+maxpool fwd+bwd"), 3, || {
+            let _ = fused::batch_norm_relu_max_pool(&bn, [2, 2], y.clone())
+                .sum()
+                .backward();
+        });
+        time(&format!("{l} block, burn modules, fwd+bwd"), 3, || {
+            let _ = pool
+                .forward(relu(bn.forward(conv.forward(x.clone()))))
+                .sum()
+                .backward();
+        });
+        time(&format!("{l} block, fused, fwd+bwd"), 3, || {
+            let _ = fused::block2d_train(&conv, &bn, &pool, x.clone())
+                .sum()
+                .backward();
         });
         time(&format!("{l} sum fwd+bwd (baseline)"), 3, || {
             let _ = y.clone().sum().backward();

@@ -26,12 +26,11 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::autodiff::{Autodiff, NodeId};
 use burn::backend::backend_extension;
 use burn::backend::flex::FlexTensor;
-use burn::backend::ops::{ConvOptions, ModuleOps};
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Backend, DType, Dispatch, DispatchDevice, Flex, Shape, TensorMetadata};
 use burn::nn::conv::Conv2d;
-use burn::nn::pool::MaxPool2d;
-use burn::nn::{BatchNorm, PaddingConfig2d};
+use burn::nn::pool::{MaxPool1d, MaxPool2d};
+use burn::nn::{BatchNorm, PaddingConfig1d, PaddingConfig2d};
 use burn::prelude::*;
 use rayon::prelude::*;
 
@@ -87,14 +86,10 @@ pub trait TrainKernels: Backend {
     ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
 }
 
-/// Whether [`block2d_train`] runs this block: training (autodiff on flex, batch norm not
-/// frozen), f32, and the block is the shape the kernels are written for.
+/// Whether [`block2d_train`] runs this block: training on flex ([`training_on_flex`]) and the
+/// block is the shape the kernels are written for.
 pub fn applies(conv: &Conv2d, norm: &BatchNorm, pool: &MaxPool2d, x: &Tensor<4>) -> bool {
-    let device = x.device();
-    device.is_autodiff()
-        && matches!(device.inner().as_dispatch(), DispatchDevice::Flex(_))
-        && norm.training.is_enabled()
-        && x.dtype() == DType::F32
+    training_on_flex(norm, x.device(), x.dtype())
         && conv.kernel_size == [3, 3]
         && conv.stride == [1, 1]
         && conv.dilation == [1, 1]
@@ -110,25 +105,63 @@ pub fn applies(conv: &Conv2d, norm: &BatchNorm, pool: &MaxPool2d, x: &Tensor<4>)
         && matches!(pool.padding, PaddingConfig2d::Valid)
 }
 
+/// Whether [`batch_norm_relu_max_pool_1d`] runs after a 1-D block's convolution `z`.
+pub fn applies_1d(norm: &BatchNorm, pool: Option<&MaxPool1d>, z: &Tensor<3>) -> bool {
+    training_on_flex(norm, z.device(), z.dtype())
+        && pool.is_none_or(|p| {
+            p.stride == p.kernel_size
+                && p.dilation == 1
+                && !p.ceil_mode
+                && matches!(p.padding, PaddingConfig1d::Valid)
+        })
+}
+
+/// Training (autodiff) on flex, in f32, with the batch norm not frozen.
+fn training_on_flex(norm: &BatchNorm, device: Device, dtype: DType) -> bool {
+    device.is_autodiff()
+        && matches!(device.inner().as_dispatch(), DispatchDevice::Flex(_))
+        && norm.training.is_enabled()
+        && dtype == DType::F32
+}
+
 /// One block's training forward pass through the fused operations, updating the batch norm's
 /// running statistics exactly as [`BatchNorm`] does in training. Call only where [`applies`].
 pub fn block2d_train(conv: &Conv2d, norm: &BatchNorm, pool: &MaxPool2d, x: Tensor<4>) -> Tensor<4> {
-    let bias = conv
-        .bias
-        .as_ref()
-        .expect("applies() checked the bias")
-        .val();
-    let z = <Dispatch as TrainOps>::conv3x3_same(
+    batch_norm_relu_max_pool(norm, pool.kernel_size, conv3x3_same(conv, x))
+}
+
+/// A 1-D block's batch norm → ReLU → max pool (none: a pool of 1) through the same fused
+/// operation, on `z [b, c, length]` seen as `[b, c, 1, length]`. Call only where
+/// [`applies_1d`].
+pub fn batch_norm_relu_max_pool_1d(
+    norm: &BatchNorm,
+    pool: Option<&MaxPool1d>,
+    z: Tensor<3>,
+) -> Tensor<3> {
+    let [b, c, length] = z.dims();
+    let k = pool.map_or(1, |p| p.kernel_size);
+    batch_norm_relu_max_pool(norm, [1, k], z.reshape([b, c, 1, length])).reshape([b, c, length / k])
+}
+
+/// [`TrainOps::conv3x3_same`] with `conv`'s weight and bias (`conv` as [`applies`] wants it).
+pub fn conv3x3_same(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let bias = conv.bias.as_ref().expect("a 3×3 conv with a bias").val();
+    Tensor::from_dispatch(<Dispatch as TrainOps>::conv3x3_same(
         x.into_dispatch(),
         conv.weight.val().into_dispatch(),
         bias.into_dispatch(),
-    );
+    ))
+}
+
+/// [`TrainOps::batch_norm_relu_max_pool`] with `norm`'s parameters and a `pool` kernel (= its
+/// stride), updating the running statistics exactly as [`BatchNorm`] does in training.
+pub fn batch_norm_relu_max_pool(norm: &BatchNorm, pool: [usize; 2], z: Tensor<4>) -> Tensor<4> {
     let (y, mean, variance) = <Dispatch as TrainOps>::batch_norm_relu_max_pool(
-        z,
+        z.into_dispatch(),
         norm.gamma.val().into_dispatch(),
         norm.beta.val().into_dispatch(),
         norm.epsilon,
-        pool.kernel_size,
+        pool,
     );
     let y = Tensor::<4>::from_dispatch(y);
     let mean = Tensor::<1>::from_dispatch(mean);
@@ -292,10 +325,6 @@ fn register<B: Backend>(
 // ---------------------------------------------------------------------------------------------
 // Flex: the kernels.
 
-fn same_3x3() -> ConvOptions<2> {
-    ConvOptions::new([1, 1], [1, 1], [1, 1], 1)
-}
-
 /// A contiguous f32 copy-free view where possible.
 fn contiguous(t: FlexTensor) -> FlexTensor {
     if t.as_slice::<f32>().is_some() {
@@ -319,7 +348,17 @@ fn from_vec(values: Vec<f32>, shape: impl Into<Shape>) -> FlexTensor {
 
 impl TrainOps for Flex {
     fn conv3x3_same(x: FlexTensor, weight: FlexTensor, bias: FlexTensor) -> FlexTensor {
-        <Flex as ModuleOps<Flex>>::conv2d(x, weight, Some(bias), same_3x3())
+        let (x, weight, bias) = (contiguous(x), contiguous(weight), contiguous(bias));
+        let [b, ci, h, w] = dims4(&x);
+        let co = dims4(&weight)[0];
+        let out = conv3x3(
+            values(&x),
+            [b, ci, h, w],
+            values(&weight),
+            values(&bias),
+            co,
+        );
+        from_vec(out, [b, co, h, w])
     }
 
     fn batch_norm_relu_max_pool(
@@ -443,10 +482,9 @@ impl TrainKernels for Flex {
         grad: FlexTensor,
         input_grad: bool,
     ) -> (Option<FlexTensor>, FlexTensor, FlexTensor) {
-        let x = contiguous(x);
-        let grad = contiguous(grad);
+        let (x, weight, grad) = (contiguous(x), contiguous(weight), contiguous(grad));
         let [b, ci, h, w] = dims4(&x);
-        let co = weight.shape().dims::<4>()[0];
+        let co = dims4(&weight)[0];
         let (xs, gs) = (values(&x), values(&grad));
         let hw = h * w;
         let k = ci * 9;
@@ -459,7 +497,7 @@ impl TrainKernels for Flex {
                 let gb = &gs[bi * co * hw..(bi + 1) * co * hw];
                 let col = im2col_3x3(xb, ci, h, w);
                 let mut gw = vec![0f32; co * k];
-                gemm_into(&mut gw, gb, &col, co, k, hw);
+                gemm_into(&mut gw, gb, &col, [co, k, hw], Rhs::Transposed);
                 let gbias = gb.chunks(hw).map(|p| sum_and_squares(p).0).collect();
                 (gw, gbias)
             })
@@ -471,13 +509,21 @@ impl TrainKernels for Flex {
             gbias.iter_mut().zip(pb).for_each(|(a, v)| *a += v);
         }
 
+        // Input gradient: the "full" correlation of the output gradient with the kernel turned
+        // half a turn and its channels swapped — itself a 3×3 same convolution.
         let x_grad = input_grad.then(|| {
-            <Flex as ModuleOps<Flex>>::conv2d_x_backward(
-                x.clone(),
-                weight.clone(),
-                grad.clone(),
-                same_3x3(),
-            )
+            let ws = values(&weight);
+            let mut flipped = vec![0f32; ci * co * 9];
+            for o in 0..co {
+                for i in 0..ci {
+                    for t in 0..9 {
+                        flipped[(i * co + o) * 9 + 8 - t] = ws[(o * ci + i) * 9 + t];
+                    }
+                }
+            }
+            let zero = vec![0f32; ci];
+            let gx = conv3x3(gs, [b, co, h, w], &flipped, &zero, ci);
+            from_vec(gx, [b, ci, h, w])
         });
         (x_grad, from_vec(gw, [co, ci, 3, 3]), from_vec(gbias, [co]))
     }
@@ -598,13 +644,26 @@ impl TrainKernels for Flex {
     }
 }
 
-/// `dst [m, n] = lhs [m, k] · rhsᵀ`, with `rhs` stored `[n, k]`; all row-major, on this thread.
+/// How [`gemm_into`]'s right-hand side is stored.
+#[derive(Clone, Copy)]
+enum Rhs {
+    /// `[k, n]`, row-major.
+    Plain,
+    /// `[n, k]`, row-major (the product uses its transpose).
+    Transposed,
+}
+
+/// `dst [m, n] += lhs [m, k] · rhs`, row-major, on the calling thread.
 #[allow(unsafe_code)]
-fn gemm_into(dst: &mut [f32], lhs: &[f32], rhs: &[f32], m: usize, n: usize, k: usize) {
+fn gemm_into(dst: &mut [f32], lhs: &[f32], rhs: &[f32], [m, n, k]: [usize; 3], layout: Rhs) {
     assert!(dst.len() == m * n && lhs.len() == m * k && rhs.len() == n * k);
+    let (rhs_cs, rhs_rs) = match layout {
+        Rhs::Plain => (1, n as isize),
+        Rhs::Transposed => (k as isize, 1),
+    };
     // SAFETY: the lengths are checked above and every stride addresses inside its buffer:
-    // dst m × n (column stride 1, row stride n), lhs m × k (1, k), rhsᵀ k × n read from the
-    // n × k buffer (column stride k, row stride 1).
+    // dst m × n (column stride 1, row stride n), lhs m × k (1, k), rhs k × n read from its
+    // k × n buffer (1, n) or from the n × k buffer of its transpose (k, 1).
     unsafe {
         gemm::gemm(
             m,
@@ -613,14 +672,14 @@ fn gemm_into(dst: &mut [f32], lhs: &[f32], rhs: &[f32], m: usize, n: usize, k: u
             dst.as_mut_ptr(),
             1,
             n as isize,
-            false,
+            true,
             lhs.as_ptr(),
             1,
             k as isize,
             rhs.as_ptr(),
-            k as isize,
-            1,
-            0.0,
+            rhs_cs,
+            rhs_rs,
+            1.0,
             1.0,
             false,
             false,
@@ -628,6 +687,29 @@ fn gemm_into(dst: &mut [f32], lhs: &[f32], rhs: &[f32], m: usize, n: usize, k: u
             gemm::Parallelism::None,
         );
     }
+}
+
+/// 3×3 "same" convolution of `x [b, ci, h, w]` with `weight [co, ci·9]` plus `bias [co]`:
+/// per example (in parallel), `out [co, h·w] = bias + weight · im2col(x)`.
+fn conv3x3(
+    x: &[f32],
+    [b, ci, h, w]: [usize; 4],
+    weight: &[f32],
+    bias: &[f32],
+    co: usize,
+) -> Vec<f32> {
+    let hw = h * w;
+    let mut out = vec![0f32; b * co * hw];
+    out.par_chunks_mut(co * hw)
+        .enumerate()
+        .for_each(|(bi, ob)| {
+            let col = im2col_3x3(&x[bi * ci * hw..(bi + 1) * ci * hw], ci, h, w);
+            for (row, &bv) in ob.chunks_mut(hw).zip(bias) {
+                row.fill(bv);
+            }
+            gemm_into(ob, weight, &col, [co, hw, ci * 9], Rhs::Plain);
+        });
+    out
 }
 
 /// `[ci, h, w]` → `[ci · 9, h · w]`: row `(i, ky, kx)` holds input channel `i` shifted by
@@ -665,7 +747,7 @@ mod tests {
     use super::*;
     use burn::nn::BatchNormConfig;
     use burn::nn::conv::Conv2dConfig;
-    use burn::nn::pool::MaxPool2dConfig;
+    use burn::nn::pool::{MaxPool1dConfig, MaxPool2dConfig};
     use burn::tensor::activation::relu;
 
     /// Everything the fused block produces, for one path.
@@ -703,6 +785,23 @@ mod tests {
         Tensor::from_data(TensorData::new(pseudo(n, seed), shape), device)
     }
 
+    /// A training batch norm with non-trivial gamma and beta, one gamma negative: the ReLU and
+    /// pool choice must follow its sign.
+    fn batch_norm(c: usize, device: &Device) -> BatchNorm {
+        let mut norm = BatchNormConfig::new(c).init(device);
+        let gamma: Vec<f32> = (0..c)
+            .map(|i| if i == 1 { -0.7 } else { 0.5 + 0.3 * i as f32 })
+            .collect();
+        let beta: Vec<f32> = (0..c).map(|i| 0.2 * i as f32 - 0.3).collect();
+        norm.gamma = norm
+            .gamma
+            .map(|_| Tensor::from_floats(gamma.as_slice(), device).require_grad());
+        norm.beta = norm
+            .beta
+            .map(|_| Tensor::from_floats(beta.as_slice(), device).require_grad());
+        norm
+    }
+
     fn run(fused: bool, shape: [usize; 4], c_out: usize, pool: [usize; 2]) -> Run {
         let device = Device::flex().autodiff();
         let mut conv = Conv2dConfig::new([shape[1], c_out], [3, 3])
@@ -714,18 +813,7 @@ mod tests {
         conv.bias = conv
             .bias
             .map(|b| b.map(|_| tensor([c_out], 2, &device).require_grad()));
-        let mut norm = BatchNormConfig::new(c_out).init(&device);
-        // Non-trivial gamma and beta, one gamma negative: the ReLU/pool choice must follow the sign.
-        let gamma: Vec<f32> = (0..c_out)
-            .map(|i| if i == 1 { -0.7 } else { 0.5 + 0.3 * i as f32 })
-            .collect();
-        let beta: Vec<f32> = (0..c_out).map(|i| 0.2 * i as f32 - 0.3).collect();
-        norm.gamma = norm
-            .gamma
-            .map(|_| Tensor::from_floats(gamma.as_slice(), &device).require_grad());
-        norm.beta = norm
-            .beta
-            .map(|_| Tensor::from_floats(beta.as_slice(), &device).require_grad());
+        let norm = batch_norm(c_out, &device);
         let max_pool = MaxPool2dConfig::new(pool).with_strides(pool).init();
         let x = tensor(shape, 3, &device).add_scalar(0.3).require_grad();
         let [b, _, h, w] = shape;
@@ -816,6 +904,46 @@ mod tests {
                 1e-5,
             );
             assert!(fused.y.iter().any(|&v| v > 0.0) && fused.gamma_grad.iter().any(|&v| v != 0.0));
+        }
+    }
+
+    /// The 1-D blocks' batch norm → ReLU → max pool (4, or none) against burn's modules.
+    #[test]
+    fn fused_1d_norm_and_pool_equal_burn_modules() {
+        for ([b, c, l], pool) in [([3, 4, 30], Some(4)), ([2, 3, 9], None)] {
+            let [fused, burn] = [true, false].map(|fused| {
+                let device = Device::flex().autodiff();
+                let norm = batch_norm(c, &device);
+                let pool = pool.map(|k| MaxPool1dConfig::new(k).init());
+                let z = tensor([b, c, l], 5, &device).require_grad();
+                assert!(applies_1d(&norm, pool.as_ref(), &z));
+                let y = if fused {
+                    batch_norm_relu_max_pool_1d(&norm, pool.as_ref(), z.clone())
+                } else {
+                    let y = relu(norm.forward(z.clone()));
+                    pool.as_ref().map_or(y.clone(), |p| p.forward(y))
+                };
+                let r = tensor(y.dims(), 6, &device);
+                let grads = (y.clone() * r).sum().backward();
+                let grad = |t: Tensor<1>| vals(t.grad(&grads).expect("a gradient"));
+                [
+                    vals(y),
+                    vals(z.grad(&grads).expect("input gradient")),
+                    grad(norm.gamma.val()),
+                    grad(norm.beta.val()),
+                ]
+            });
+            for (what, (f, r)) in ["output", "input grad", "gamma grad", "beta grad"]
+                .iter()
+                .zip(fused.iter().zip(&burn))
+            {
+                assert_close(
+                    &format!("1-D {:?} pool {pool:?} {what}", [b, c, l]),
+                    f,
+                    r,
+                    1e-4,
+                );
+            }
         }
     }
 

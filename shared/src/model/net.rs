@@ -250,7 +250,12 @@ pub struct Block1d {
 
 impl Block1d {
     fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        let x = relu(self.norm.forward(self.conv.forward(x)));
+        let z = self.conv.forward(x);
+        #[cfg(feature = "train")]
+        if super::fused::applies_1d(&self.norm, self.pool.as_ref(), &z) {
+            return super::fused::batch_norm_relu_max_pool_1d(&self.norm, self.pool.as_ref(), z);
+        }
+        let x = relu(self.norm.forward(z));
         match &self.pool {
             Some(p) => p.forward(x),
             None => x,
