@@ -495,9 +495,21 @@ impl TrainKernels for Flex {
             .map(|bi| {
                 let xb = &xs[bi * ci * hw..(bi + 1) * ci * hw];
                 let gb = &gs[bi * co * hw..(bi + 1) * co * hw];
-                let col = im2col_3x3(xb, ci, h, w);
                 let mut gw = vec![0f32; co * k];
-                gemm_into(&mut gw, gb, &col, [co, k, hw], Rhs::Transposed);
+                let rows = tile_rows(k, w);
+                let mut col = vec![0f32; k * rows * w];
+                for y0 in (0..h).step_by(rows) {
+                    let y1 = (y0 + rows).min(h);
+                    let n = (y1 - y0) * w;
+                    im2col_3x3_rows(xb, [ci, h, w], y0..y1, &mut col[..k * n]);
+                    // gw [co, k] += g[:, tile] [co, n] · colᵀ [n, k]
+                    gemm_into(
+                        (&mut gw, k),
+                        (&gb[y0 * w..], hw),
+                        (&col[..k * n], Rhs::Transposed),
+                        [co, k, n],
+                    );
+                }
                 let gbias = gb.chunks(hw).map(|p| sum_and_squares(p).0).collect();
                 (gw, gbias)
             })
@@ -647,23 +659,35 @@ impl TrainKernels for Flex {
 /// How [`gemm_into`]'s right-hand side is stored.
 #[derive(Clone, Copy)]
 enum Rhs {
-    /// `[k, n]`, row-major.
+    /// `[k, n]`, row-major, contiguous.
     Plain,
-    /// `[n, k]`, row-major (the product uses its transpose).
+    /// `[n, k]`, row-major, contiguous (the product uses its transpose).
     Transposed,
 }
 
-/// `dst [m, n] += lhs [m, k] · rhs`, row-major, on the calling thread.
+/// `dst [m, n] += lhs [m, k] · rhs [k, n]` on the calling thread; `dst` and `lhs` are
+/// row-major with the given row strides (so they may be column blocks of wider matrices).
 #[allow(unsafe_code)]
-fn gemm_into(dst: &mut [f32], lhs: &[f32], rhs: &[f32], [m, n, k]: [usize; 3], layout: Rhs) {
-    assert!(dst.len() == m * n && lhs.len() == m * k && rhs.len() == n * k);
+fn gemm_into(
+    (dst, dst_rs): (&mut [f32], usize),
+    (lhs, lhs_rs): (&[f32], usize),
+    (rhs, layout): (&[f32], Rhs),
+    [m, n, k]: [usize; 3],
+) {
+    if m == 0 || n == 0 || k == 0 {
+        return;
+    }
+    assert!(dst_rs >= n && dst.len() >= (m - 1) * dst_rs + n);
+    assert!(lhs_rs >= k && lhs.len() >= (m - 1) * lhs_rs + k);
+    assert!(rhs.len() == n * k);
     let (rhs_cs, rhs_rs) = match layout {
         Rhs::Plain => (1, n as isize),
         Rhs::Transposed => (k as isize, 1),
     };
-    // SAFETY: the lengths are checked above and every stride addresses inside its buffer:
-    // dst m × n (column stride 1, row stride n), lhs m × k (1, k), rhs k × n read from its
-    // k × n buffer (1, n) or from the n × k buffer of its transpose (k, 1).
+    // SAFETY: the extents are checked above and every access stays inside its buffer:
+    // dst (column stride 1, row stride dst_rs) and lhs (1, lhs_rs) by the asserts, rhs k × n
+    // read from its contiguous k × n buffer (1, n) or from the n × k buffer of its transpose
+    // (k, 1).
     unsafe {
         gemm::gemm(
             m,
@@ -671,11 +695,11 @@ fn gemm_into(dst: &mut [f32], lhs: &[f32], rhs: &[f32], [m, n, k]: [usize; 3], l
             k,
             dst.as_mut_ptr(),
             1,
-            n as isize,
+            dst_rs as isize,
             true,
             lhs.as_ptr(),
             1,
-            k as isize,
+            lhs_rs as isize,
             rhs.as_ptr(),
             rhs_cs,
             rhs_rs,
@@ -689,8 +713,15 @@ fn gemm_into(dst: &mut [f32], lhs: &[f32], rhs: &[f32], [m, n, k]: [usize; 3], l
     }
 }
 
+/// Image rows per im2col tile: about 128 K values (512 KB), so a tile stays in cache between
+/// being written and being multiplied.
+fn tile_rows(k: usize, w: usize) -> usize {
+    ((128 << 10) / (k * w)).max(1)
+}
+
 /// 3×3 "same" convolution of `x [b, ci, h, w]` with `weight [co, ci·9]` plus `bias [co]`:
-/// per example (in parallel), `out [co, h·w] = bias + weight · im2col(x)`.
+/// per example (in parallel), `out [co, h·w] = bias + weight · im2col(x)`, one tile of image
+/// rows at a time.
 fn conv3x3(
     x: &[f32],
     [b, ci, h, w]: [usize; 4],
@@ -698,48 +729,69 @@ fn conv3x3(
     bias: &[f32],
     co: usize,
 ) -> Vec<f32> {
-    let hw = h * w;
+    let (hw, k) = (h * w, ci * 9);
+    let rows = tile_rows(k, w);
     let mut out = vec![0f32; b * co * hw];
     out.par_chunks_mut(co * hw)
         .enumerate()
         .for_each(|(bi, ob)| {
-            let col = im2col_3x3(&x[bi * ci * hw..(bi + 1) * ci * hw], ci, h, w);
+            let xb = &x[bi * ci * hw..(bi + 1) * ci * hw];
             for (row, &bv) in ob.chunks_mut(hw).zip(bias) {
                 row.fill(bv);
             }
-            gemm_into(ob, weight, &col, [co, hw, ci * 9], Rhs::Plain);
+            let mut col = vec![0f32; k * rows * w];
+            for y0 in (0..h).step_by(rows) {
+                let y1 = (y0 + rows).min(h);
+                let n = (y1 - y0) * w;
+                im2col_3x3_rows(xb, [ci, h, w], y0..y1, &mut col[..k * n]);
+                gemm_into(
+                    (&mut ob[y0 * w..], hw),
+                    (weight, k),
+                    (&col[..k * n], Rhs::Plain),
+                    [co, n, k],
+                );
+            }
         });
     out
 }
 
-/// `[ci, h, w]` → `[ci · 9, h · w]`: row `(i, ky, kx)` holds input channel `i` shifted by
-/// `(ky − 1, kx − 1)`, zero outside the image.
-fn im2col_3x3(x: &[f32], ci: usize, h: usize, w: usize) -> Vec<f32> {
-    let hw = h * w;
-    let mut col = vec![0f32; ci * 9 * hw];
+/// Image rows `rows` of im2col of `x [ci, h, w]` into `col [ci · 9, rows.len() · w]`: row
+/// `(i, ky, kx)` holds channel `i` shifted by `(ky − 1, kx − 1)`, zero outside the image.
+fn im2col_3x3_rows(
+    x: &[f32],
+    [ci, h, w]: [usize; 3],
+    rows: std::ops::Range<usize>,
+    col: &mut [f32],
+) {
+    let n = rows.len() * w;
     for i in 0..ci {
-        let plane = &x[i * hw..(i + 1) * hw];
+        let plane = &x[i * h * w..(i + 1) * h * w];
         for ky in 0..3 {
             for kx in 0..3 {
-                let row = &mut col[((i * 9) + ky * 3 + kx) * hw..][..hw];
-                for y in 0..h {
-                    let sy = y as isize + ky as isize - 1;
-                    if sy < 0 || sy >= h as isize {
+                let out = &mut col[(i * 9 + ky * 3 + kx) * n..][..n];
+                for (r, y) in rows.clone().enumerate() {
+                    let dst = &mut out[r * w..][..w];
+                    // Source row y + ky − 1, in padded coordinates y + ky.
+                    if y + ky == 0 || y + ky > h {
+                        dst.fill(0.0);
                         continue;
                     }
-                    let src = &plane[sy as usize * w..][..w];
-                    let dst = &mut row[y * w..][..w];
-                    // dst[x] = src[x + kx − 1] where that is inside the row.
+                    let src = &plane[(y + ky - 1) * w..][..w];
                     match kx {
-                        0 => dst[1..].copy_from_slice(&src[..w - 1]),
+                        0 => {
+                            dst[0] = 0.0;
+                            dst[1..].copy_from_slice(&src[..w - 1]);
+                        }
                         1 => dst.copy_from_slice(src),
-                        _ => dst[..w - 1].copy_from_slice(&src[1..]),
+                        _ => {
+                            dst[..w - 1].copy_from_slice(&src[1..]);
+                            dst[w - 1] = 0.0;
+                        }
                     }
                 }
             }
         }
     }
-    col
 }
 
 #[cfg(test)]
