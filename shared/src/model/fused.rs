@@ -496,20 +496,15 @@ impl TrainKernels for Flex {
                 let xb = &xs[bi * ci * hw..(bi + 1) * ci * hw];
                 let gb = &gs[bi * co * hw..(bi + 1) * co * hw];
                 let mut gw = vec![0f32; co * k];
-                let rows = tile_rows(k, w);
-                let mut col = vec![0f32; k * rows * w];
-                for y0 in (0..h).step_by(rows) {
-                    let y1 = (y0 + rows).min(h);
-                    let n = (y1 - y0) * w;
-                    im2col_3x3_rows(xb, [ci, h, w], y0..y1, &mut col[..k * n]);
-                    // gw [co, k] += g[:, tile] [co, n] · colᵀ [n, k]
+                // gw [co, k] += g[:, tile] [co, n] · colᵀ [n, k]
+                im2col_tiles(xb, [ci, h, w], |start, n, col| {
                     gemm_into(
                         (&mut gw, k),
-                        (&gb[y0 * w..], hw),
-                        (&col[..k * n], Rhs::Transposed),
+                        (&gb[start..], hw),
+                        (col, Rhs::Transposed),
                         [co, k, n],
                     );
-                }
+                });
                 let gbias = gb.chunks(hw).map(|p| sum_and_squares(p).0).collect();
                 (gw, gbias)
             })
@@ -713,10 +708,19 @@ fn gemm_into(
     }
 }
 
-/// Image rows per im2col tile: about 128 K values (512 KB), so a tile stays in cache between
-/// being written and being multiplied.
-fn tile_rows(k: usize, w: usize) -> usize {
-    ((128 << 10) / (k * w)).max(1)
+/// im2col of `x [ci, h, w]` a tile of image rows at a time, each tile about 128 K values
+/// (512 KB) so it is still in cache when `f` multiplies it: `f(first position, positions,
+/// col [ci · 9, positions])`.
+fn im2col_tiles(x: &[f32], [ci, h, w]: [usize; 3], mut f: impl FnMut(usize, usize, &[f32])) {
+    let k = ci * 9;
+    let rows = ((128 << 10) / (k * w)).max(1);
+    let mut col = vec![0f32; k * rows * w];
+    for y0 in (0..h).step_by(rows) {
+        let y1 = (y0 + rows).min(h);
+        let n = (y1 - y0) * w;
+        im2col_3x3_rows(x, [ci, h, w], y0..y1, &mut col[..k * n]);
+        f(y0 * w, n, &col[..k * n]);
+    }
 }
 
 /// 3×3 "same" convolution of `x [b, ci, h, w]` with `weight [co, ci·9]` plus `bias [co]`:
@@ -730,7 +734,6 @@ fn conv3x3(
     co: usize,
 ) -> Vec<f32> {
     let (hw, k) = (h * w, ci * 9);
-    let rows = tile_rows(k, w);
     let mut out = vec![0f32; b * co * hw];
     out.par_chunks_mut(co * hw)
         .enumerate()
@@ -739,18 +742,14 @@ fn conv3x3(
             for (row, &bv) in ob.chunks_mut(hw).zip(bias) {
                 row.fill(bv);
             }
-            let mut col = vec![0f32; k * rows * w];
-            for y0 in (0..h).step_by(rows) {
-                let y1 = (y0 + rows).min(h);
-                let n = (y1 - y0) * w;
-                im2col_3x3_rows(xb, [ci, h, w], y0..y1, &mut col[..k * n]);
+            im2col_tiles(xb, [ci, h, w], |start, n, col| {
                 gemm_into(
-                    (&mut ob[y0 * w..], hw),
+                    (&mut ob[start..], hw),
                     (weight, k),
-                    (&col[..k * n], Rhs::Plain),
+                    (col, Rhs::Plain),
                     [co, n, k],
                 );
-            }
+            });
         });
     out
 }
@@ -914,6 +913,7 @@ mod tests {
             ([3, 2, 9, 13], 4, [2, 2]), // odd sizes: the pool drops a row and a column
             ([2, 1, 16, 20], 8, [2, 2]),
             ([2, 3, 1, 11], 5, [1, 2]), // one row left: no frequency pooling
+            ([2, 4, 40, 200], 6, [2, 2]), // im2col in three tiles of rows (18, 18, 4)
         ] {
             let fused = run(true, shape, c_out, pool);
             let burn = run(false, shape, c_out, pool);
