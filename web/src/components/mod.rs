@@ -1,5 +1,6 @@
 //! The page's components. Each reads the [`Session`](crate::state::Session) from context.
 
+mod card;
 mod features;
 mod file_picker;
 mod player;

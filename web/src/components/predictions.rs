@@ -1,6 +1,7 @@
 use genrescope_core::model::argmax;
 use leptos::prelude::*;
 
+use super::card::{BarRow, NoteCard, Playhead};
 use crate::protocol::BundleStatus;
 use crate::state::{Session, milliseconds};
 
@@ -16,17 +17,14 @@ pub fn Predictions() -> impl IntoView {
             BundleStatus::Missing { reason } => {
                 return Some(
                     view! {
-                        <section id="predictions" class="card predictions" data-state="missing">
-                            <h2>"Genre"</h2>
-                            <p class="note">
-                                "No genre models next to this page (" {reason}
-                                "). The features below are computed all the same. To add predictions, train a bundle with "
-                                <code>"genrescope train"</code> " (or run " <code>"scripts/run.sh"</code>
-                                ") and put its " <code>"models/"</code> " folder beside " <code>"index.html"</code> "."
-                            </p>
-                        </section>
+                        <NoteCard id="predictions" class="card predictions" state="missing" title="Genre">
+                            "No genre models next to this page (" {reason}
+                            "). The features below are computed all the same. To add predictions, train a bundle with "
+                            <code>"genrescope train"</code> " (or run " <code>"scripts/run.sh"</code>
+                            ") and put its " <code>"models/"</code> " folder beside " <code>"index.html"</code> "."
+                        </NoteCard>
                     }
-                        .into_any(),
+                    .into_any(),
                 );
             }
             BundleStatus::Loaded {
@@ -39,10 +37,9 @@ pub fn Predictions() -> impl IntoView {
         let Some(prediction) = session.prediction.get() else {
             return Some(
                 view! {
-                    <section id="predictions" class="card predictions" data-state="pending">
-                        <h2>"Genre"</h2>
-                        <p class="note">"Predicting…"</p>
-                    </section>
+                    <NoteCard id="predictions" class="card predictions" state="pending" title="Genre">
+                        "Predicting…"
+                    </NoteCard>
                 }
                 .into_any(),
             );
@@ -58,11 +55,7 @@ pub fn Predictions() -> impl IntoView {
                 let p = mean.ensemble[g];
                 view! {
                     <li data-genre=classes[g].clone() data-probability=p.to_string()>
-                        <span class="genre-name">{classes[g].clone()}</span>
-                        <span class="bar">
-                            <span class="fill" style:width=format!("{:.1}%", p * 100.0)></span>
-                        </span>
-                        <span class="pct">{format!("{:.0} %", p * 100.0)}</span>
+                        <BarRow name=classes[g].clone() fraction=p shown=format!("{:.0} %", p * 100.0) />
                     </li>
                 }
             })
@@ -192,10 +185,7 @@ fn Timeline(classes: Vec<String>) -> impl IntoView {
                 <h3>"Across the track"</h3>
                 <div id="timeline" class="timeline" data-windows=windows.to_string()>
                     {segments}
-                    <div
-                        class="playhead"
-                        style:left=move || format!("{:.3}%", (session.playhead.get() / duration * 100.0).clamp(0.0, 100.0))
-                    ></div>
+                    <Playhead duration />
                 </div>
             </div>
         })

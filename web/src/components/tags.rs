@@ -3,6 +3,7 @@ use genrescope_core::musicnn::{FMA_GENRES, PATCH_SECONDS, fma_genres};
 use genrescope_core::plot::genre_colour;
 use leptos::prelude::*;
 
+use super::card::{BarRow, NoteCard, Playhead};
 use crate::backend::Backend;
 use crate::state::Session;
 
@@ -18,14 +19,11 @@ pub fn Tags() -> impl IntoView {
         if let Some(reason) = session.tags_missing.get() {
             return Some(
                 view! {
-                    <section id="tags" class="card predictions tags" data-state="missing">
-                        <h2>"Tags · MusiCNN"</h2>
-                        <p class="note">
-                            "MusiCNN's weights are not next to this page (" {reason}
-                            "); copy " <code>"models/musicnn/"</code> " to " <code>"musicnn/"</code>
-                            " beside " <code>"index.html"</code> "."
-                        </p>
-                    </section>
+                    <NoteCard id="tags" class="card predictions tags" state="missing" title="Tags · MusiCNN">
+                        "MusiCNN's weights are not next to this page (" {reason}
+                        "); copy " <code>"models/musicnn/"</code> " to " <code>"musicnn/"</code>
+                        " beside " <code>"index.html"</code> "."
+                    </NoteCard>
                 }
                 .into_any(),
             );
@@ -34,10 +32,9 @@ pub fn Tags() -> impl IntoView {
         let Some(taggram) = session.tags.get() else {
             return Some(
                 view! {
-                    <section id="tags" class="card predictions tags" data-state="pending">
-                        <h2>"Tags · MusiCNN"</h2>
-                        <p class="note">"Listening with MusiCNN…"</p>
-                    </section>
+                    <NoteCard id="tags" class="card predictions tags" state="pending" title="Tags · MusiCNN">
+                        "Listening with MusiCNN…"
+                    </NoteCard>
                 }
                 .into_any(),
             );
@@ -52,11 +49,7 @@ pub fn Tags() -> impl IntoView {
                 .map(|&(name, score)| {
                     view! {
                         <li attr:data-name=name attr:data-kind=attr data-score=score.to_string()>
-                            <span class="genre-name">{name}</span>
-                            <span class="bar">
-                                <span class="fill" style:width=format!("{:.1}%", score * 100.0)></span>
-                            </span>
-                            <span class="pct">{format!("{score:.2}")}</span>
+                            <BarRow name=name.to_string() fraction=score shown=format!("{score:.2}") />
                         </li>
                     }
                 })
@@ -170,10 +163,7 @@ pub fn Tags() -> impl IntoView {
                         <h3>"Strongest tag, every 3 s"</h3>
                         <div id="tag-timeline" class="timeline" data-patches=patches.to_string()>
                             {segments}
-                            <div
-                                class="playhead"
-                                style:left=move || format!("{:.3}%", (session.playhead.get() / duration * 100.0).clamp(0.0, 100.0))
-                            ></div>
+                            <Playhead duration />
                         </div>
                         <ul class="legend">{legend}</ul>
                     </div>
