@@ -8,8 +8,9 @@
 //!
 //! This module supplies two differentiable operations through burn's backend-extension
 //! mechanism, with a hand-written backward pass each:
-//! - [`TrainOps::conv3x3_same`]: forward is flex's own convolution; the weight gradient is one
-//!   im2col + GEMM per example (the `gemm` crate flex itself uses), the input gradient flex's.
+//! - [`TrainOps::conv3x3_same`]: forward, input gradient (the same convolution with the kernel
+//!   turned half a turn) and weight gradient as im2col + GEMM per example (the `gemm` crate
+//!   flex itself uses), the im2col a cache-sized tile of image rows at a time.
 //! - [`TrainOps::batch_norm_relu_max_pool`]: batch statistics, normalisation, ReLU and max pool
 //!   in two passes forward; two passes plus a scatter backward, recomputing the pooling choice
 //!   from the saved conv output instead of storing indices.
@@ -87,7 +88,7 @@ pub trait TrainKernels: Backend {
 }
 
 /// Whether [`block2d_train`] runs this block: training on flex ([`training_on_flex`]) and the
-/// block is the shape the kernels are written for.
+/// block and its input are the shapes the kernels are written for (at least one pooling window).
 pub fn applies(conv: &Conv2d, norm: &BatchNorm, pool: &MaxPool2d, x: &Tensor<4>) -> bool {
     training_on_flex(norm, x.device(), x.dtype())
         && conv.kernel_size == [3, 3]
@@ -100,6 +101,8 @@ pub fn applies(conv: &Conv2d, norm: &BatchNorm, pool: &MaxPool2d, x: &Tensor<4>)
             PaddingConfig2d::Same | PaddingConfig2d::Explicit(1, 1, 1, 1)
         )
         && pool.stride == pool.kernel_size
+        && x.dims()[2] >= pool.kernel_size[0].max(1)
+        && x.dims()[3] >= pool.kernel_size[1].max(1)
         && pool.dilation == [1, 1]
         && !pool.ceil_mode
         && matches!(pool.padding, PaddingConfig2d::Valid)
@@ -108,6 +111,7 @@ pub fn applies(conv: &Conv2d, norm: &BatchNorm, pool: &MaxPool2d, x: &Tensor<4>)
 /// Whether [`batch_norm_relu_max_pool_1d`] runs after a 1-D block's convolution `z`.
 pub fn applies_1d(norm: &BatchNorm, pool: Option<&MaxPool1d>, z: &Tensor<3>) -> bool {
     training_on_flex(norm, z.device(), z.dtype())
+        && z.dims()[2] >= pool.map_or(1, |p| p.kernel_size.max(1))
         && pool.is_none_or(|p| {
             p.stride == p.kernel_size
                 && p.dilation == 1
@@ -372,6 +376,10 @@ impl TrainOps for Flex {
         let [b, c, h, w] = dims4(&x);
         let (ho, wo) = (h / pool[0], w / pool[1]);
         let (mean, variance) = channel_stats(values(&x), b, c, h * w);
+        // Rounded to f32 as they are returned, so the backward pass (which gets them back in
+        // f32) recomputes the very same scale and shift, hence the same winners.
+        let round = |v: Vec<f64>| v.into_iter().map(|v| v as f32 as f64).collect::<Vec<_>>();
+        let (mean, variance) = (round(mean), round(variance));
         let (scale, shift) = affine(&mean, &variance, &gamma, &beta, epsilon);
         let xs = values(&x);
         let mut out = vec![0f32; b * c * ho * wo];
@@ -381,6 +389,12 @@ impl TrainOps for Flex {
                 let ch = plane % c;
                 let z = &xs[plane * h * w..(plane + 1) * h * w];
                 let (s, t) = (scale[ch], shift[ch]);
+                if !(s.is_finite() && t.is_finite()) {
+                    // A NaN or infinity in the channel: say so as burn's modules would, rather
+                    // than let `max` turn it into zeros.
+                    out.fill(f32::NAN);
+                    return;
+                }
                 for oy in 0..ho {
                     let row = &mut out[oy * wo..(oy + 1) * wo];
                     for (ox, o) in row.iter_mut().enumerate() {
@@ -1016,5 +1030,26 @@ mod tests {
         assert!(!applies(&valid, &norm, &pool, &x), "valid padding");
         let overlapping = MaxPool2dConfig::new([3, 3]).with_strides([2, 2]).init();
         assert!(!applies(&conv, &norm, &overlapping, &x), "overlapping pool");
+        let one_row = Tensor::<4>::zeros([1, 1, 1, 4], &device.clone().autodiff());
+        assert!(
+            !applies(&conv, &norm, &pool, &one_row),
+            "smaller than the pool"
+        );
+    }
+
+    /// A NaN in the input shows as NaN, not as the zeros `max` would make of it.
+    #[test]
+    fn a_nan_input_gives_nan_outputs() {
+        let device = Device::flex().autodiff();
+        let conv = Conv2dConfig::new([1, 2], [3, 3])
+            .with_padding(PaddingConfig2d::Same)
+            .init(&device);
+        let norm = BatchNormConfig::new(2).init(&device);
+        let pool = MaxPool2dConfig::new([2, 2]).with_strides([2, 2]).init();
+        let mut values = pseudo(2 * 6 * 8, 9);
+        values[17] = f32::NAN;
+        let x = Tensor::<4>::from_data(TensorData::new(values, [2, 1, 6, 8]), &device);
+        let y = vals(block2d_train(&conv, &norm, &pool, x));
+        assert!(y.iter().all(|v| v.is_nan()), "{y:?}");
     }
 }
