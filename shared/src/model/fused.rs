@@ -418,38 +418,41 @@ impl TrainOps for Flex {
     }
 }
 
-/// Per-channel mean and biased variance of `[b, c, plane]` values, in f64, in a fixed order.
+/// Per-channel mean and biased variance of `[b, c, plane]` values, in f64, in a fixed order:
+/// two passes (the mean, then squares about it), as burn does, so a mean far larger than the
+/// spread costs no precision.
 fn channel_stats(x: &[f32], b: usize, c: usize, plane: usize) -> (Vec<f64>, Vec<f64>) {
-    let partial: Vec<(f64, f64)> = x
+    // Per (example, channel) plane, summed per channel in index order.
+    let per_channel = |partial: Vec<f64>| -> Vec<f64> {
+        let n = (b * plane) as f64;
+        (0..c)
+            .map(|ch| (0..b).map(|bi| partial[bi * c + ch]).sum::<f64>() / n)
+            .collect()
+    };
+    let plane_sum = |p: &[f32], shift: f32, square: bool| -> f64 {
+        p.chunks(1024)
+            .map(|chunk| {
+                let (sum, squares) = sum_and_squares(chunk, shift);
+                (if square { squares } else { sum }) as f64
+            })
+            .sum()
+    };
+    let sums = x
         .par_chunks(plane)
-        .map(|p| {
-            let (mut s, mut q) = (0f64, 0f64);
-            for chunk in p.chunks(1024) {
-                let (cs, cq) = sum_and_squares(chunk);
-                s += cs as f64;
-                q += cq as f64;
-            }
-            (s, q)
-        })
+        .map(|p| plane_sum(p, 0.0, false))
         .collect();
-    let n = (b * plane) as f64;
-    let mut mean = vec![0f64; c];
-    let mut variance = vec![0f64; c];
-    for ch in 0..c {
-        let (mut s, mut q) = (0f64, 0f64);
-        for bi in 0..b {
-            let (ps, pq) = partial[bi * c + ch];
-            s += ps;
-            q += pq;
-        }
-        mean[ch] = s / n;
-        variance[ch] = (q / n - mean[ch] * mean[ch]).max(0.0);
-    }
-    (mean, variance)
+    let mean = per_channel(sums);
+    let squares = x
+        .par_chunks(plane)
+        .enumerate()
+        .map(|(i, p)| plane_sum(p, mean[i % c] as f32, true))
+        .collect();
+    (mean, per_channel(squares))
 }
 
-/// Sum and sum of squares with eight independent lanes (so the compiler vectorises it).
-fn sum_and_squares(x: &[f32]) -> (f32, f32) {
+/// Sum of `x` and sum of squares of `x − shift`, with eight independent lanes (so the compiler
+/// vectorises it).
+fn sum_and_squares(x: &[f32], shift: f32) -> (f32, f32) {
     let mut s = [0f32; 8];
     let mut q = [0f32; 8];
     let chunks = x.chunks_exact(8);
@@ -457,13 +460,13 @@ fn sum_and_squares(x: &[f32]) -> (f32, f32) {
     for ch in chunks {
         for l in 0..8 {
             s[l] += ch[l];
-            q[l] += ch[l] * ch[l];
+            q[l] += (ch[l] - shift) * (ch[l] - shift);
         }
     }
     let (mut st, mut qt) = (s.iter().sum::<f32>(), q.iter().sum::<f32>());
     for &v in rest {
         st += v;
-        qt += v * v;
+        qt += (v - shift) * (v - shift);
     }
     (st, qt)
 }
@@ -519,7 +522,7 @@ impl TrainKernels for Flex {
                         [co, k, n],
                     );
                 });
-                let gbias = gb.chunks(hw).map(|p| sum_and_squares(p).0).collect();
+                let gbias = gb.chunks(hw).map(|p| sum_and_squares(p, 0.0).0).collect();
                 (gw, gbias)
             })
             .collect();
@@ -867,7 +870,7 @@ mod tests {
         norm
     }
 
-    fn run(fused: bool, shape: [usize; 4], c_out: usize, pool: [usize; 2]) -> Run {
+    fn run(fused: bool, shape: [usize; 4], c_out: usize, pool: [usize; 2], offset: f32) -> Run {
         let device = Device::flex().autodiff();
         let mut conv = Conv2dConfig::new([shape[1], c_out], [3, 3])
             .with_padding(PaddingConfig2d::Same)
@@ -880,7 +883,7 @@ mod tests {
             .map(|b| b.map(|_| tensor([c_out], 2, &device).require_grad()));
         let norm = batch_norm(c_out, &device);
         let max_pool = MaxPool2dConfig::new(pool).with_strides(pool).init();
-        let x = tensor(shape, 3, &device).add_scalar(0.3).require_grad();
+        let x = tensor(shape, 3, &device).add_scalar(offset).require_grad();
         let [b, _, h, w] = shape;
         let r = tensor([b, c_out, h / pool[0], w / pool[1]], 4, &device);
 
@@ -923,14 +926,15 @@ mod tests {
     /// burn-autodiff and burn-backend's generic code) on the same weights and input.
     #[test]
     fn fused_block_equals_burn_modules() {
-        for (shape, c_out, pool) in [
-            ([3, 2, 9, 13], 4, [2, 2]), // odd sizes: the pool drops a row and a column
-            ([2, 1, 16, 20], 8, [2, 2]),
-            ([2, 3, 1, 11], 5, [1, 2]), // one row left: no frequency pooling
-            ([2, 4, 40, 200], 6, [2, 2]), // im2col in three tiles of rows (18, 18, 4)
+        for (shape, c_out, pool, offset) in [
+            ([3, 2, 9, 13], 4, [2, 2], 0.3), // odd sizes: the pool drops a row and a column
+            ([2, 1, 16, 20], 8, [2, 2], 0.3),
+            ([2, 3, 1, 11], 5, [1, 2], 0.3), // one row left: no frequency pooling
+            ([2, 4, 40, 200], 6, [2, 2], 0.3), // im2col in three tiles of rows (18, 18, 4)
+            ([2, 2, 12, 16], 3, [2, 2], 300.0), // means far above the spread
         ] {
-            let fused = run(true, shape, c_out, pool);
-            let burn = run(false, shape, c_out, pool);
+            let fused = run(true, shape, c_out, pool, offset);
+            let burn = run(false, shape, c_out, pool, offset);
             let case = format!("{shape:?}→{c_out} pool {pool:?}");
             assert_close(&format!("{case} output"), &fused.y, &burn.y, 1e-5);
             assert_close(
