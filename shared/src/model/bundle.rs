@@ -11,6 +11,7 @@ use burn::tensor::Bytes;
 use burn::tensor::activation::softmax;
 use serde::{Deserialize, Serialize};
 
+use super::cpu::CpuModel;
 use super::net::{Architecture, GenreModel};
 use super::prep::{InputTransform, Normaliser};
 use crate::config::FeatureConfig;
@@ -92,6 +93,9 @@ pub struct LoadedModel {
     pub entry: ModelEntry,
     /// The network with the bundle's weights.
     pub net: GenreModel,
+    /// The same weights for the CPU kernels, when loaded on flex (natively or in the
+    /// browser); other devices run the module.
+    cpu: Option<CpuModel>,
 }
 
 impl LoadedModel {
@@ -121,7 +125,19 @@ impl LoadedModel {
                 entry.parameters
             )));
         }
-        Ok(LoadedModel { entry, net })
+        let cpu = if *device == Device::flex() {
+            Some(CpuModel::of(&net).map_err(|e| bad(e.to_string()))?)
+        } else {
+            None
+        };
+        Ok(LoadedModel { entry, net, cpu })
+    }
+
+    /// The same model running burn's module on every device, flex included (benchmarks and
+    /// tests compare the two paths).
+    pub fn modules_only(mut self) -> Self {
+        self.cpu = None;
+        self
     }
 
     /// Prepares one extracted feature row (C order) into a normalised model input.
@@ -138,6 +154,9 @@ impl LoadedModel {
     pub async fn predict_async(&self, raw: &[f32], device: &Device) -> Result<Vec<f32>> {
         let mut x = Vec::new();
         self.prepare(raw, &mut x)?;
+        if let Some(cpu) = &self.cpu {
+            return Ok(super::cpu::softmax(&cpu.logits(&x)));
+        }
         let n = x.len();
         let logits = self
             .net
@@ -250,6 +269,16 @@ impl Bundle {
         Ok(Bundle { manifest, models })
     }
 
+    /// The same bundle running burn's modules on every device, flex included.
+    pub fn modules_only(mut self) -> Self {
+        self.models = self
+            .models
+            .into_iter()
+            .map(LoadedModel::modules_only)
+            .collect();
+        self
+    }
+
     /// The features the bundle's models read.
     pub fn features(&self) -> Vec<Feature> {
         self.models.iter().map(|m| m.entry.feature).collect()
@@ -315,12 +344,31 @@ impl Bundle {
         device: &Device,
     ) -> Result<Prediction> {
         let mut models = Vec::new();
+        // On the CPU kernels, the models' inputs are prepared here and the models run at once
+        // (on every core natively).
+        let mut on_cpu: Vec<(&CpuModel, Vec<f32>)> = Vec::new();
         for m in &self.models {
             let Some(x) = features.get(m.entry.feature) else {
                 continue;
             };
             let raw: Vec<f32> = x.iter().copied().collect();
-            models.push((m.entry.feature, m.predict_async(&raw, device).await?));
+            match &m.cpu {
+                Some(cpu) => {
+                    let mut input = Vec::new();
+                    m.prepare(&raw, &mut input)?;
+                    on_cpu.push((cpu, input));
+                    models.push((m.entry.feature, Vec::new()));
+                }
+                None => models.push((m.entry.feature, m.predict_async(&raw, device).await?)),
+            }
+        }
+        let mut probabilities = vec![Vec::new(); on_cpu.len()];
+        super::kernels::for_each_chunk(&mut probabilities, 1, |i, p| {
+            p[0] = super::cpu::softmax(&on_cpu[i].0.logits(&on_cpu[i].1));
+        });
+        let mut computed = probabilities.into_iter();
+        for (_, p) in models.iter_mut().filter(|(_, p)| p.is_empty()) {
+            *p = computed.next().expect("one result per model on the CPU");
         }
         if models.is_empty() {
             return Err(Error::Bundle(

@@ -35,6 +35,8 @@ use burn::nn::{BatchNorm, PaddingConfig1d, PaddingConfig2d};
 use burn::prelude::*;
 use rayon::prelude::*;
 
+use super::kernels::{View, conv3x3, gemm, im2col_tiles};
+
 /// The block operations with a fused training implementation.
 #[backend_extension(Flex, Autodiff)]
 pub trait TrainOps: Backend {
@@ -515,11 +517,17 @@ impl TrainKernels for Flex {
                 let mut gw = vec![0f32; co * k];
                 // gw [co, k] += g[:, tile] [co, n] · colᵀ [n, k]
                 im2col_tiles(xb, [ci, h, w], |start, n, col| {
-                    gemm_into(
+                    let g_tile = View {
+                        data: &gb[start..],
+                        rs: hw,
+                        cs: 1,
+                    };
+                    gemm(
                         (&mut gw, k),
-                        (&gb[start..], hw),
-                        (col, Rhs::Transposed),
+                        g_tile,
+                        View::transposed(col, n),
                         [co, k, n],
+                        true,
                     );
                 });
                 let gbias = gb.chunks(hw).map(|p| sum_and_squares(p, 0.0).0).collect();
@@ -668,148 +676,6 @@ impl TrainKernels for Flex {
     }
 }
 
-/// How [`gemm_into`]'s right-hand side is stored.
-#[derive(Clone, Copy)]
-enum Rhs {
-    /// `[k, n]`, row-major, contiguous.
-    Plain,
-    /// `[n, k]`, row-major, contiguous (the product uses its transpose).
-    Transposed,
-}
-
-/// `dst [m, n] += lhs [m, k] · rhs [k, n]` on the calling thread; `dst` and `lhs` are
-/// row-major with the given row strides (so they may be column blocks of wider matrices).
-#[allow(unsafe_code)]
-fn gemm_into(
-    (dst, dst_rs): (&mut [f32], usize),
-    (lhs, lhs_rs): (&[f32], usize),
-    (rhs, layout): (&[f32], Rhs),
-    [m, n, k]: [usize; 3],
-) {
-    if m == 0 || n == 0 || k == 0 {
-        return;
-    }
-    assert!(dst_rs >= n && dst.len() >= (m - 1) * dst_rs + n);
-    assert!(lhs_rs >= k && lhs.len() >= (m - 1) * lhs_rs + k);
-    assert!(rhs.len() == n * k);
-    let (rhs_cs, rhs_rs) = match layout {
-        Rhs::Plain => (1, n as isize),
-        Rhs::Transposed => (k as isize, 1),
-    };
-    // SAFETY: the extents are checked above and every access stays inside its buffer:
-    // dst (column stride 1, row stride dst_rs) and lhs (1, lhs_rs) by the asserts, rhs k × n
-    // read from its contiguous k × n buffer (1, n) or from the n × k buffer of its transpose
-    // (k, 1).
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr(),
-            1,
-            dst_rs as isize,
-            true,
-            lhs.as_ptr(),
-            1,
-            lhs_rs as isize,
-            rhs.as_ptr(),
-            rhs_cs,
-            rhs_rs,
-            1.0,
-            1.0,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        );
-    }
-}
-
-/// im2col of `x [ci, h, w]` a tile of image rows at a time, each tile about 128 K values
-/// (512 KB) so it is still in cache when `f` multiplies it: `f(first position, positions,
-/// col [ci · 9, positions])`.
-fn im2col_tiles(x: &[f32], [ci, h, w]: [usize; 3], mut f: impl FnMut(usize, usize, &[f32])) {
-    let k = ci * 9;
-    let rows = ((128 << 10) / (k * w)).max(1);
-    let mut col = vec![0f32; k * rows * w];
-    for y0 in (0..h).step_by(rows) {
-        let y1 = (y0 + rows).min(h);
-        let n = (y1 - y0) * w;
-        im2col_3x3_rows(x, [ci, h, w], y0..y1, &mut col[..k * n]);
-        f(y0 * w, n, &col[..k * n]);
-    }
-}
-
-/// 3×3 "same" convolution of `x [b, ci, h, w]` with `weight [co, ci·9]` plus `bias [co]`:
-/// per example (in parallel), `out [co, h·w] = bias + weight · im2col(x)`, one tile of image
-/// rows at a time.
-fn conv3x3(
-    x: &[f32],
-    [b, ci, h, w]: [usize; 4],
-    weight: &[f32],
-    bias: &[f32],
-    co: usize,
-) -> Vec<f32> {
-    let (hw, k) = (h * w, ci * 9);
-    let mut out = vec![0f32; b * co * hw];
-    out.par_chunks_mut(co * hw)
-        .enumerate()
-        .for_each(|(bi, ob)| {
-            let xb = &x[bi * ci * hw..(bi + 1) * ci * hw];
-            for (row, &bv) in ob.chunks_mut(hw).zip(bias) {
-                row.fill(bv);
-            }
-            im2col_tiles(xb, [ci, h, w], |start, n, col| {
-                gemm_into(
-                    (&mut ob[start..], hw),
-                    (weight, k),
-                    (col, Rhs::Plain),
-                    [co, n, k],
-                );
-            });
-        });
-    out
-}
-
-/// Image rows `rows` of im2col of `x [ci, h, w]` into `col [ci · 9, rows.len() · w]`: row
-/// `(i, ky, kx)` holds channel `i` shifted by `(ky − 1, kx − 1)`, zero outside the image.
-fn im2col_3x3_rows(
-    x: &[f32],
-    [ci, h, w]: [usize; 3],
-    rows: std::ops::Range<usize>,
-    col: &mut [f32],
-) {
-    let n = rows.len() * w;
-    for i in 0..ci {
-        let plane = &x[i * h * w..(i + 1) * h * w];
-        for ky in 0..3 {
-            for kx in 0..3 {
-                let out = &mut col[(i * 9 + ky * 3 + kx) * n..][..n];
-                for (r, y) in rows.clone().enumerate() {
-                    let dst = &mut out[r * w..][..w];
-                    // Source row y + ky − 1, in padded coordinates y + ky.
-                    if y + ky == 0 || y + ky > h {
-                        dst.fill(0.0);
-                        continue;
-                    }
-                    let src = &plane[(y + ky - 1) * w..][..w];
-                    match kx {
-                        0 => {
-                            dst[0] = 0.0;
-                            dst[1..].copy_from_slice(&src[..w - 1]);
-                        }
-                        1 => dst.copy_from_slice(src),
-                        _ => {
-                            dst[..w - 1].copy_from_slice(&src[1..]);
-                            dst[w - 1] = 0.0;
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -833,19 +699,9 @@ mod tests {
         t.into_data().try_to_vec::<f32>().unwrap()
     }
 
-    /// Reproducible values in about [-1, 1) (a linear congruential sequence).
+    /// Reproducible values in [-1, 1) (a linear congruential sequence).
     fn pseudo(n: usize, seed: u64) -> Vec<f32> {
-        let mut state = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (0..n)
-            .map(|_| {
-                state = state
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                ((state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-            })
-            .collect()
+        crate::model::kernels::testing::spread(n, seed, -1.0, 1.0)
     }
 
     fn tensor<const D: usize>(shape: [usize; D], seed: u64, device: &Device) -> Tensor<D> {

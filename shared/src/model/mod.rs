@@ -5,8 +5,10 @@
 //! (`Device::flex()`, `Device::ndarray()`, a wgpu device); nothing here is generic over it.
 
 pub mod bundle;
+pub(crate) mod cpu;
 #[cfg(feature = "train")]
 pub mod fused;
+pub(crate) mod kernels;
 pub mod net;
 pub mod prep;
 

@@ -172,9 +172,9 @@ impl GenreModel {
 /// conv 3×3 → batch norm → ReLU → max pool.
 #[derive(Module, Debug)]
 pub struct Block2d {
-    conv: Conv2d,
-    norm: BatchNorm,
-    pool: MaxPool2d,
+    pub(crate) conv: Conv2d,
+    pub(crate) norm: BatchNorm,
+    pub(crate) pool: MaxPool2d,
 }
 
 impl Block2d {
@@ -191,11 +191,11 @@ impl Block2d {
 /// See [`Architecture::Cnn2d`].
 #[derive(Module, Debug)]
 pub struct Cnn2dNet {
-    blocks: Vec<Block2d>,
-    dropout: Dropout,
-    head: Linear,
-    rows: usize,
-    frames: usize,
+    pub(crate) blocks: Vec<Block2d>,
+    pub(crate) dropout: Dropout,
+    pub(crate) head: Linear,
+    pub(crate) rows: usize,
+    pub(crate) frames: usize,
 }
 
 impl Cnn2dNet {
@@ -243,9 +243,9 @@ impl Cnn2dNet {
 /// conv → batch norm → ReLU → max pool (or no pool).
 #[derive(Module, Debug)]
 pub struct Block1d {
-    conv: Conv1d,
-    norm: BatchNorm,
-    pool: Option<MaxPool1d>,
+    pub(crate) conv: Conv1d,
+    pub(crate) norm: BatchNorm,
+    pub(crate) pool: Option<MaxPool1d>,
 }
 
 impl Block1d {
@@ -266,11 +266,11 @@ impl Block1d {
 /// See [`Architecture::Cnn1d`].
 #[derive(Module, Debug)]
 pub struct Cnn1dNet {
-    blocks: Vec<Block1d>,
-    dropout: Dropout,
-    head: Linear,
-    in_channels: usize,
-    length: usize,
+    pub(crate) blocks: Vec<Block1d>,
+    pub(crate) dropout: Dropout,
+    pub(crate) head: Linear,
+    pub(crate) in_channels: usize,
+    pub(crate) length: usize,
 }
 
 impl Cnn1dNet {
@@ -335,9 +335,9 @@ impl Cnn1dNet {
 /// See [`Architecture::Mlp`].
 #[derive(Module, Debug)]
 pub struct MlpNet {
-    layers: Vec<Linear>,
-    dropout: Dropout,
-    head: Linear,
+    pub(crate) layers: Vec<Linear>,
+    pub(crate) dropout: Dropout,
+    pub(crate) head: Linear,
 }
 
 impl MlpNet {

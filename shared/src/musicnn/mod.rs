@@ -21,6 +21,8 @@ use crate::config::FeatureConfig;
 use crate::error::{Error, Result};
 
 #[cfg(feature = "model")]
+pub mod cpu;
+#[cfg(feature = "model")]
 pub mod net;
 
 /// Sample rate MusiCNN listens at, in Hz.

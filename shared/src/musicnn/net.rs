@@ -28,6 +28,7 @@ use burn::store::ModuleRecord;
 use burn::tensor::Bytes;
 use burn::tensor::activation::{relu, sigmoid};
 
+use super::cpu::CpuNet;
 use super::{N_MELS, N_TAGS, TagModel, log_mel, patches};
 use crate::error::{Error, Result};
 
@@ -54,8 +55,8 @@ const POOLED_CHANNELS: usize = FRONTEND_CHANNELS + 3 * MIDEND_FILTERS;
 /// `tempo_block`.
 #[derive(Module, Debug)]
 pub struct FrontBlock {
-    conv: Conv2d,
-    norm: BatchNorm,
+    pub(crate) conv: Conv2d,
+    pub(crate) norm: BatchNorm,
 }
 
 impl FrontBlock {
@@ -78,8 +79,8 @@ impl FrontBlock {
 /// conv (width 7 over time, padded by 3) → ReLU → batch norm: one mid-end layer.
 #[derive(Module, Debug)]
 pub struct MidBlock {
-    conv: Conv1d,
-    norm: BatchNorm,
+    pub(crate) conv: Conv1d,
+    pub(crate) norm: BatchNorm,
 }
 
 impl MidBlock {
@@ -106,14 +107,14 @@ fn norm(channels: usize, device: &Device) -> BatchNorm {
 /// The MusiCNN network. Read the module docs for the layout.
 #[derive(Module, Debug)]
 pub struct MusiCnn {
-    input_norm: BatchNorm,
-    timbral: Vec<FrontBlock>,
-    temporal: Vec<FrontBlock>,
-    midend: Vec<MidBlock>,
-    pool_norm: BatchNorm,
-    dense: Linear,
-    dense_norm: BatchNorm,
-    output: Linear,
+    pub(crate) input_norm: BatchNorm,
+    pub(crate) timbral: Vec<FrontBlock>,
+    pub(crate) temporal: Vec<FrontBlock>,
+    pub(crate) midend: Vec<MidBlock>,
+    pub(crate) pool_norm: BatchNorm,
+    pub(crate) dense: Linear,
+    pub(crate) dense_norm: BatchNorm,
+    pub(crate) output: Linear,
 }
 
 impl MusiCnn {
@@ -160,6 +161,11 @@ impl MusiCnn {
     /// Tag activations (sigmoid of the logits) `[batch, 50]` for log-mel patches
     /// `[batch, frames, 96]` (187 frames as trained; the network accepts any length ≥ 1).
     pub fn forward(&self, patches: Tensor<3>) -> Tensor<2> {
+        sigmoid(self.logits(patches))
+    }
+
+    /// [`MusiCnn::forward`] before the sigmoid: the tag logits `[batch, 50]`.
+    pub fn logits(&self, patches: Tensor<3>) -> Tensor<2> {
         let [b, t, f] = patches.dims();
         let x = self.input_norm.forward(patches.reshape([b, 1, t, f]));
         let front: Vec<Tensor<3>> = self
@@ -179,7 +185,7 @@ impl MusiCnn {
         let pooled = Tensor::cat(vec![max, mean], 2).reshape([b, 2 * POOLED_CHANNELS]);
         let x = self.pool_norm.forward(pooled);
         let x = self.dense_norm.forward(relu(self.dense.forward(x)));
-        sigmoid(self.output.forward(x))
+        self.output.forward(x)
     }
 
     /// Builds the network from the original TensorFlow checkpoint's variables, which `get`
@@ -356,12 +362,26 @@ pub struct Tagger {
     /// Which model.
     pub model: TagModel,
     net: MusiCnn,
+    /// The same weights for the CPU kernels, when the device is flex (natively or in the
+    /// browser); other devices run the module.
+    cpu: Option<CpuNet>,
     device: Device,
 }
 
 /// Patches run through the network at once (and between two progress calls): 4 was as fast as
 /// 8 and faster than 1 or 16 natively (a 60 s MP3 on 2 cores: 2.3, 2.2–2.5, 2.5, 2.9 s).
 const BATCH: usize = 4;
+
+/// Patches per batch: [`BATCH`], or natively on the CPU kernels two per core (they run a
+/// patch per core).
+fn batch_size(cpu: bool) -> usize {
+    #[cfg(not(target_arch = "wasm32"))]
+    if cpu {
+        return BATCH.max(2 * rayon::current_num_threads());
+    }
+    let _ = cpu;
+    BATCH
+}
 
 impl Tagger {
     /// Loads converted weights (`msd_musicnn.bpk` / `mtt_musicnn.bpk`) onto `device`.
@@ -372,20 +392,35 @@ impl Tagger {
         let net = MusiCnn::new(device)
             .try_load_record(record)
             .map_err(|e| bad(format!("weights do not match MusiCNN ({e})")))?;
+        Tagger::from_net(model, net, device)
+    }
+
+    /// Wraps a network built otherwise (for instance [`MusiCnn::from_tensorflow`]); on flex
+    /// its weights are read once for the CPU kernels.
+    pub fn from_net(model: TagModel, net: MusiCnn, device: &Device) -> Result<Self> {
+        let cpu = if *device == Device::flex() {
+            Some(CpuNet::of(&net)?)
+        } else {
+            None
+        };
         Ok(Tagger {
             model,
             net,
+            cpu,
             device: device.clone(),
         })
     }
 
-    /// Wraps a network built otherwise (for instance [`MusiCnn::from_tensorflow`]).
-    pub fn from_net(model: TagModel, net: MusiCnn, device: &Device) -> Self {
-        Tagger {
-            model,
-            net,
-            device: device.clone(),
-        }
+    /// The same tagger running burn's modules on every device, flex included (benchmarks
+    /// and tests compare the two paths).
+    pub fn modules_only(mut self) -> Self {
+        self.cpu = None;
+        self
+    }
+
+    /// Whether the CPU kernels run this tagger (flex) rather than burn's modules.
+    pub fn on_cpu_kernels(&self) -> bool {
+        self.cpu.is_some()
     }
 
     /// The network.
@@ -403,6 +438,15 @@ impl Tagger {
         &self,
         patches: &[ndarray::Array2<f32>],
     ) -> Result<Vec<Vec<f32>>> {
+        if let Some(cpu) = &self.cpu {
+            let frames = patches.first().map_or(0, |p| p.nrows());
+            let contiguous: Vec<_> = patches.iter().map(|p| p.as_standard_layout()).collect();
+            let slices: Vec<&[f32]> = contiguous
+                .iter()
+                .map(|p| p.as_slice().expect("standard layout"))
+                .collect();
+            return cpu.activations(&slices, frames);
+        }
         let mut out = Vec::with_capacity(patches.len());
         for chunk in patches.chunks(BATCH) {
             let frames = chunk[0].nrows();
@@ -427,9 +471,13 @@ impl Tagger {
     }
 
     /// Tags a 16 kHz mono signal: log-mel, 187-frame patches, activations per patch and their
-    /// mean.
+    /// mean. On the CPU kernels every patch goes at once (natively spread over the cores).
     pub fn tag(&self, y16k: &[f32]) -> Result<Taggram> {
-        self.tag_with_progress(y16k, |_, _| {})
+        if self.cpu.is_none() {
+            return self.tag_with_progress(y16k, |_, _| {});
+        }
+        let mel = log_mel(y16k)?;
+        Ok(Taggram::of(self.model, self.tag_patches(&patches(mel.view()))?))
     }
 
     /// [`Tagger::tag`], calling `progress(taggram so far, total patches)` after each batch of
@@ -453,12 +501,13 @@ impl Tagger {
         let mut rows = Vec::with_capacity(patches.len());
         let mut so_far = Taggram::of(self.model, Vec::new());
         // The first patch alone, so the first tags show after one patch's work.
+        let batch = batch_size(self.cpu.is_some());
         let mut start = 0;
         while start < patches.len() {
             let end = if start == 0 {
                 1
             } else {
-                (start + BATCH).min(patches.len())
+                (start + batch).min(patches.len())
             };
             rows.extend(self.tag_patches_async(&patches[start..end]).await?);
             so_far = Taggram::of(self.model, rows.clone());
