@@ -107,7 +107,7 @@ fn the_models_disagree_and_respond_to_the_music() {
     assert!(max_abs(msd.iter().copied(), mtt.iter().copied()) > 0.05);
     let sweep = f32_2d("quiet_sweep.msd.npy");
     assert!(max_abs(msd.row(0).iter().copied(), sweep.row(0).iter().copied()) > 0.05);
-    assert_eq!(f32_2d("short_tone.logmel.npy").nrows() < PATCH_FRAMES, true);
+    assert!(f32_2d("short_tone.logmel.npy").nrows() < PATCH_FRAMES);
 }
 
 #[test]
