@@ -477,7 +477,10 @@ impl Tagger {
             return self.tag_with_progress(y16k, |_, _| {});
         }
         let mel = log_mel(y16k)?;
-        Ok(Taggram::of(self.model, self.tag_patches(&patches(mel.view()))?))
+        Ok(Taggram::of(
+            self.model,
+            self.tag_patches(&patches(mel.view()))?,
+        ))
     }
 
     /// [`Tagger::tag`], calling `progress(taggram so far, total patches)` after each batch of
