@@ -418,11 +418,6 @@ impl Tagger {
         self
     }
 
-    /// Whether the CPU kernels run this tagger (flex) rather than burn's modules.
-    pub fn on_cpu_kernels(&self) -> bool {
-        self.cpu.is_some()
-    }
-
     /// The network.
     pub fn net(&self) -> &MusiCnn {
         &self.net
