@@ -27,7 +27,7 @@ cargo check --release --target wasm32-unknown-unknown -p genrescope-core --featu
 log "native tests (cargo test --release)"
 cargo test --release --workspace --exclude genrescope-web || status=1
 
-log "stages 0-3 read back by pandas, pyarrow, numpy and scikit-learn (tests/python/check_stage{1,3}.py)"
+log "stages 0-3 and tag read back by pandas, pyarrow, numpy and scikit-learn (tests/python/check_{stage1,stage3,tags}.py)"
 (
   py=$(bash scripts/python.sh)
   bin="$CARGO_TARGET_DIR/release/genrescope"
@@ -40,6 +40,9 @@ log "stages 0-3 read back by pandas, pyarrow, numpy and scikit-learn (tests/pyth
   "$bin" extract -d "$work/signals" -o "$work/features"
   "$bin" train -d "$work/features" -o "$work/models" -m "$work/generalised" -e 2 >/dev/null
   "$py" tests/python/check_stage3.py "$work/features" "$work/models"
+  "$bin" tag "$work/demo/fma_small" -o "$work/tags.parquet" 2>/dev/null
+  "$bin" tag "$work/demo/fma_small" -o "$work/tags.jsonl" 2>/dev/null
+  "$py" tests/python/check_tags.py "$work/demo/fma_small" "$work/tags.parquet" "$work/tags.jsonl"
 ) || status=1
 
 log "browser tests (scripts/e2e.sh)"

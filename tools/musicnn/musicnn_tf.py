@@ -12,6 +12,12 @@ musicnn 0.1.0 (installed without its stale numpy<1.17 pin).
     run.sh bench FILE            seconds to tag FILE with the original (librosa.load, log-mel,
                                  the MSD graph), best of 5 after a warm-up; the model is loaded
                                  once, outside the timing (tools/bench/tag.sh)
+    run.sh bench-batch OUT.jsonl FILE...
+                                 tags every FILE with the MSD graph loaded once (librosa.load,
+                                 log-mel, network, one file after another, as a researcher's
+                                 loop over a dataset would), a file that fails skipped; prints
+                                 the seconds and files/s, writes each file's patches to OUT
+                                 (tools/bench/tag_batch.sh)
     run.sh compare GENRESCOPE FILE...
                                  max |Rust - TensorFlow| per file and model, from `genrescope
                                  tag --json`, for checking real recordings by hand
@@ -229,6 +235,30 @@ def cmd_bench(path):
     print(f"audio {seconds:.2f} s, {n} patches, seconds {best:.3f}")
 
 
+def cmd_bench_batch(out, files):
+    import time
+
+    t = time.perf_counter()
+    original = Original(MODELS["msd"])
+    loaded = time.perf_counter() - t
+    t = time.perf_counter()
+    tagged, failed = 0, 0
+    with open(out, "w") as f:
+        for path in files:
+            try:
+                y, _ = librosa.load(path, sr=config.SR)
+                act = original.run(patches(log_mel(y)))
+            except Exception as e:  # a broken file costs that file, as in genrescope tag
+                print(f"{path}: {e}", file=sys.stderr)
+                failed += 1
+                continue
+            tagged += 1
+            f.write(json.dumps({"path": path, "patches": act.astype(np.float32).tolist()}) + "\n")
+    seconds = time.perf_counter() - t
+    print(f"{tagged} files tagged, {failed} failed; model loaded in {loaded:.2f} s; "
+          f"seconds {seconds:.2f}, {tagged / seconds:.2f} files/s")
+
+
 def cmd_compare(genrescope, files):
     originals = {short: Original(name) for short, name in MODELS.items()}
     worst = 0.0
@@ -259,4 +289,5 @@ if __name__ == "__main__":
      "references": lambda: cmd_references(args[0]),
      "tag": lambda: cmd_tag(args),
      "bench": lambda: cmd_bench(args[0]),
+     "bench-batch": lambda: cmd_bench_batch(args[0], args[1:]),
      "compare": lambda: cmd_compare(args[0], args[1:])}[cmd]()

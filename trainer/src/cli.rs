@@ -54,17 +54,28 @@ impl From<TagModelArg> for genrescope_core::musicnn::TagModel {
 
 #[derive(Debug, Args)]
 pub struct TagArgs {
-    /// The audio file (MP3, FLAC, OGG/Vorbis or WAV); the whole file is tagged.
-    pub input: PathBuf,
+    /// Audio files (MP3, FLAC, OGG/Vorbis or WAV) and folders, searched recursively for
+    /// them; each whole file is tagged.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
     /// Which pretrained model.
     #[arg(long, value_enum, default_value_t = TagModelArg::Msd)]
     pub model: TagModelArg,
     /// How many tags (and genres) to print.
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub top: usize,
-    /// Print one JSON object: model, tags, patches (50 activations per 3 s patch), mean.
+    /// Print one JSON object per file (JSON Lines): path, model, tags, patches (50
+    /// activations per 3 s patch), mean.
     #[arg(long)]
     pub json: bool,
+    /// Write the tags to a file instead, resumable: `.parquet` (path, model, seconds,
+    /// patches, mean) or `.jsonl`. Files that fail are listed in `<name>.failures.csv`
+    /// beside it.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Files tagged at once [default: every core].
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
 }
 
 /// The burn backend models train on, chosen at run time.

@@ -16,28 +16,42 @@ use crate::output::write_atomic;
 
 /// Writes `batches` (all of `schema`) as one Parquet file, atomically, Snappy-compressed.
 pub fn write_parquet(path: &Path, schema: Arc<Schema>, batches: &[RecordBatch]) -> Result<()> {
+    write_parquet_streamed(path, schema, batches.iter().cloned().map(Ok))
+}
+
+/// As [`write_parquet`], taking the batches one at a time (from other Parquet files, say), so
+/// only one is in memory.
+pub fn write_parquet_streamed(
+    path: &Path,
+    schema: Arc<Schema>,
+    batches: impl IntoIterator<Item = Result<RecordBatch>>,
+) -> Result<()> {
     write_atomic(path, |w| {
         let props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .build();
         let mut writer = ArrowWriter::try_new(w, schema, Some(props))?;
         for batch in batches {
-            writer.write(batch)?;
+            writer.write(&batch?)?;
         }
         writer.close()?;
         Ok(())
     })
 }
 
-/// Reads every row group of a Parquet file.
+/// Every row group of a Parquet file.
 pub fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>> {
+    parquet_batches(path)?.collect()
+}
+
+/// The row groups of a Parquet file, read one batch at a time.
+pub fn parquet_batches(path: &Path) -> Result<impl Iterator<Item = Result<RecordBatch>>> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let reader = ParquetRecordBatchReaderBuilder::try_new(file)
         .and_then(|b| b.with_batch_size(8192).build())
         .with_context(|| format!("{} is not a readable Parquet file", path.display()))?;
-    reader
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .with_context(|| format!("reading {}", path.display()))
+    let path = path.to_path_buf();
+    Ok(reader.map(move |b| b.with_context(|| format!("reading {}", path.display()))))
 }
 
 /// The column `name` of `batch` as the array type `A`, or an error naming what is there.

@@ -1,0 +1,66 @@
+//! The files `genrescope tag` was given: files as named, folders searched for audio.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use genrescope_core::audio::EXTENSIONS;
+
+/// Every file to tag, in the order given; a folder contributes its audio files (by
+/// extension, hidden ones skipped) recursively in sorted order. A file named on the command
+/// line is tagged whatever its extension; one that is missing fails later on its own line.
+pub fn collect(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut seen = HashSet::new();
+    for input in inputs {
+        if input.is_dir() {
+            let mut found = 0usize;
+            walk(input, &mut |p| {
+                found += 1;
+                if seen.insert(p.clone()) {
+                    files.push(p);
+                }
+            })?;
+            if found == 0 {
+                bail!(
+                    "{}: no audio files ({}) in this folder",
+                    input.display(),
+                    EXTENSIONS.join(", ")
+                );
+            }
+        } else if seen.insert(input.clone()) {
+            files.push(input.clone());
+        }
+    }
+    Ok(files)
+}
+
+fn walk(dir: &Path, found: &mut impl FnMut(PathBuf)) -> Result<()> {
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .and_then(|r| r.collect::<std::io::Result<Vec<_>>>())
+        .with_context(|| format!("cannot list the folder {}", dir.display()))?;
+    entries.sort_by_key(fs::DirEntry::file_name);
+    for entry in entries {
+        let path = entry.path();
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        // A symbolic link to a folder is not followed: no loops.
+        let kind = entry
+            .file_type()
+            .with_context(|| format!("cannot stat {}", path.display()))?;
+        if kind.is_dir() {
+            walk(&path, found)?;
+        } else if is_audio(&path) {
+            found(path);
+        }
+    }
+    Ok(())
+}
+
+fn is_audio(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
