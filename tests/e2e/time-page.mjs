@@ -9,7 +9,8 @@ import { serve } from './lib/server.mjs';
 const [root, ...files] = process.argv.slice(2);
 const server = await serve(root);
 const browser = await launch();
-await browser.page.goto(server.url);
+// QUERY is added to the page's address (`?workers=1`: the one-worker path).
+await browser.page.goto(server.url + (process.env.QUERY ?? ''));
 await browser.page.waitForSelector('#file', { state: 'attached' });
 // A visitor takes a moment to pick a song: PAUSE_MS (default 0) before the first file.
 await new Promise((ok) => setTimeout(ok, Number(process.env.PAUSE_MS ?? 0)));

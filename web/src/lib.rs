@@ -15,6 +15,7 @@ pub mod browser;
 pub mod canvas;
 pub mod components;
 pub mod error;
+pub mod pool;
 pub mod protocol;
 pub mod state;
 pub mod worker;

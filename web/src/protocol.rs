@@ -6,8 +6,8 @@
 //! values back. [`encode`] and [`decode`] are the only two functions that touch the format.
 
 use genrescope_core::Feature;
-use genrescope_core::model::TrackPrediction;
-use genrescope_core::musicnn::net::Taggram;
+use genrescope_core::model::Prediction;
+use genrescope_core::musicnn::TagModel;
 use js_sys::{Array, ArrayBuffer, Float32Array, Object, Reflect, Uint8Array};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -20,13 +20,31 @@ use crate::backend::Backend;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Request {
-    /// Analyse the file whose bytes are the message's `data`.
+    /// Decode the file whose bytes are the message's `data`: the worker answers with the track,
+    /// the bundle's status, the signals the other tasks read ([`Response::Signal`]) and the
+    /// [`Response::Plan`] of the tasks.
     Analyse {
         /// The page's run number, echoed in every response.
         run: u64,
         /// The file's name (messages, the decoder's hint).
         name: String,
     },
+    /// The run's signal at `sr` (`f32` values in `data`), decoded by another worker.
+    Signal { run: u64, sr: u32 },
+    /// A share of a run's work, on the signals already sent; [`Response::Idle`] follows it.
+    Task { run: u64, task: Task },
+}
+
+/// A share of one track's analysis that any worker of the pool can run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "task", rename_all = "snake_case")]
+pub enum Task {
+    /// The bundle's timeline windows `first..end`.
+    Windows { first: usize, end: usize },
+    /// These features of the whole track.
+    Features { features: Vec<Feature> },
+    /// MusiCNN's patches `first..end`.
+    Patches { first: usize, end: usize },
 }
 
 /// A step of an analysis, for `#status`.
@@ -84,21 +102,35 @@ pub enum Response {
     Track { run: u64, info: TrackInfo },
     /// What the page can predict with.
     Bundle { run: u64, status: BundleStatus },
-    /// The bundle's prediction of the windows done so far and their mean; `complete` once
-    /// every window is in.
-    Predictions {
+    /// The decoded track at `sr` (`f32` values in `data`), for the other workers.
+    Signal { run: u64, sr: u32 },
+    /// How the run's work is cut: every task has been numbered from these.
+    Plan {
         run: u64,
-        prediction: TrackPrediction,
-        complete: bool,
+        /// Timeline windows of the bundle (0 without one).
+        windows: usize,
+        /// MusiCNN's 3 s patches.
+        patches: usize,
     },
-    /// MusiCNN's tags of the patches done so far (`complete` once every patch is in).
-    Tags {
+    /// Windows `first..` of a [`Task::Windows`]: bounds in samples at `sample_rate` and the
+    /// bundle's prediction of each.
+    Windows {
         run: u64,
-        taggram: Taggram,
-        complete: bool,
+        first: usize,
+        sample_rate: u32,
+        windows: Vec<(usize, usize, Prediction)>,
+    },
+    /// Patches `first..` of a [`Task::Patches`]: MusiCNN's 50 activations each.
+    Patches {
+        run: u64,
+        first: usize,
+        model: TagModel,
+        rows: Vec<Vec<f32>>,
         /// The burn backend that runs MusiCNN.
         backend: Backend,
     },
+    /// The worker finished a request of `run` and can take the next.
+    Idle { run: u64 },
     /// MusiCNN could not run (its weights did not load): why.
     TagsMissing { run: u64, reason: String },
     /// One feature of the whole track; its `f32` values (C order, `shape`) are the `data`.
@@ -106,12 +138,6 @@ pub enum Response {
         run: u64,
         feature: Feature,
         shape: Vec<usize>,
-    },
-    /// Every step ended.
-    Done {
-        run: u64,
-        /// Milliseconds each step took.
-        timings: Vec<(String, f64)>,
     },
     /// The run stopped: a message for `#error`.
     Failed { run: u64, message: String },
@@ -125,11 +151,13 @@ impl Response {
             Response::Progress { run, .. }
             | Response::Track { run, .. }
             | Response::Bundle { run, .. }
-            | Response::Predictions { run, .. }
-            | Response::Tags { run, .. }
+            | Response::Signal { run, .. }
+            | Response::Plan { run, .. }
+            | Response::Windows { run, .. }
+            | Response::Patches { run, .. }
+            | Response::Idle { run }
             | Response::TagsMissing { run, .. }
             | Response::Feature { run, .. }
-            | Response::Done { run, .. }
             | Response::Failed { run, .. } => *run,
         }
     }

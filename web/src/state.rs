@@ -1,10 +1,12 @@
 //! The page's shared state: one analysis session, provided as context to every component. The
-//! work itself runs in the analysis worker ([`crate::worker`]); this side sends it the file and
-//! turns its messages into signals.
+//! work itself runs in a pool of analysis workers ([`crate::worker`], [`crate::pool`]); this
+//! side starts them, sends the file, hands out the shares and merges their results, in order,
+//! into signals.
 
 use std::sync::Arc;
 
-use genrescope_core::model::TrackPrediction;
+use genrescope_core::model::{Prediction, TrackPrediction};
+use genrescope_core::musicnn::TagModel;
 use genrescope_core::musicnn::net::Taggram;
 use genrescope_core::plot::{FeaturePlot, feature_plot};
 use genrescope_core::{Feature, FeatureConfig};
@@ -19,7 +21,8 @@ use crate::analysis::{FeatureStats, TrackInfo};
 use crate::backend::{self, Backend, Preference};
 use crate::browser::{describe, read_file};
 use crate::error::AppError;
-use crate::protocol::{self, BundleStatus, Request, Response, Step};
+use crate::pool::{self, Pool, Slot};
+use crate::protocol::{self, BundleStatus, Response, Step};
 
 /// The worker's loader, written by trunk beside `index.html` (relative: any sub-path works).
 pub const WORKER_URL: &str = "./genrescope-worker_loader.js";
@@ -106,6 +109,8 @@ pub struct Session {
     pub features: RwSignal<Vec<FeatureView>>,
     /// Step timings of the finished run.
     pub timings: RwSignal<Vec<(String, f64)>>,
+    /// How many workers have run a share of this run.
+    pub workers_used: RwSignal<usize>,
     /// What went wrong, if anything.
     pub error: RwSignal<Option<AppError>>,
     /// Number of the current run: 0 before the first file, one more for each file chosen.
@@ -117,14 +122,48 @@ pub struct Session {
     /// A request to move the player to this time (set by clicks on plots).
     pub seek: RwSignal<Option<f64>>,
     started_ms: RwSignal<f64>,
-    worker: StoredValue<Option<Worker>, LocalStorage>,
-    /// Whether the worker said [`Response::Ready`]; until then a request waits in `pending`.
-    ready: StoredValue<bool>,
-    pending: StoredValue<Option<(JsValue, js_sys::Array)>, LocalStorage>,
+    /// The workers and the queue of the current run's shares.
+    pool: StoredValue<Pool, LocalStorage>,
+    /// The address the workers were started from (a replacement uses it too).
+    worker_url: StoredValue<Option<String>>,
+    /// The current run's results as they come in, in plan order.
+    merge: StoredValue<Merge>,
     /// Whether the current worker said it runs a model set on WebGPU.
     webgpu_used: StoredValue<bool>,
     /// Set when a worker running WebGPU died: the next ones run on flex.
     flex_only: StoredValue<bool>,
+}
+
+/// One run's results from every worker, by their place in the track.
+#[derive(Default)]
+struct Merge {
+    /// The plan came: how many of each there are.
+    planned: bool,
+    windows: Vec<Option<(usize, usize, Prediction)>>,
+    sample_rate: u32,
+    patches: Vec<Option<Vec<f32>>>,
+    model: Option<TagModel>,
+    features: usize,
+    tags_missing: bool,
+    /// The workers that sent a result.
+    contributors: std::collections::BTreeSet<usize>,
+    /// Milliseconds from choosing the file to each step's end.
+    timings: Vec<(String, f64)>,
+}
+
+impl Merge {
+    fn windows_done(&self) -> usize {
+        self.windows.iter().flatten().count()
+    }
+
+    /// The patches in, up to the first still missing (a taggram has no gaps).
+    fn patch_prefix(&self) -> Vec<Vec<f32>> {
+        self.patches.iter().map_while(|p| p.clone()).collect()
+    }
+
+    fn tags_done(&self) -> bool {
+        self.tags_missing || self.patches.iter().all(Option::is_some)
+    }
 }
 
 impl Default for Session {
@@ -151,15 +190,16 @@ impl Session {
             tags_backend: RwSignal::new(None),
             features: RwSignal::new(Vec::new()),
             timings: RwSignal::new(Vec::new()),
+            workers_used: RwSignal::new(0),
             error: RwSignal::new(None),
             run: RwSignal::new(0),
             audio_url: RwSignal::new(None),
             playhead: RwSignal::new(0.0),
             seek: RwSignal::new(None),
             started_ms: RwSignal::new(0.0),
-            worker: StoredValue::new_local(None),
-            ready: StoredValue::new(false),
-            pending: StoredValue::new_local(None),
+            pool: StoredValue::new_local(Pool::default()),
+            worker_url: StoredValue::new(None),
+            merge: StoredValue::new(Merge::default()),
             webgpu_used: StoredValue::new(false),
             flex_only: StoredValue::new(false),
         }
@@ -170,13 +210,12 @@ impl Session {
         expect_context::<Session>()
     }
 
-    /// Starts analysing `file` in the worker, replacing whatever was shown. A worker still busy
-    /// with an earlier file is stopped and replaced.
+    /// Starts analysing `file`, replacing whatever was shown. Workers still busy with an
+    /// earlier file finish their current share and go on with this one.
     pub fn analyse(self, file: web_sys::File) {
         let run = self.run.get_untracked() + 1;
-        if self.phase.get_untracked().is_busy() {
-            self.stop_worker();
-        }
+        self.pool.update_value(|p| p.begin(run));
+        self.merge.set_value(Merge::default());
         self.run.set(run);
         self.started_ms.set(js_sys::Date::now());
         self.file_name.set(Some(file.name()));
@@ -190,6 +229,7 @@ impl Session {
         self.tags_backend.set(None);
         self.features.set(Vec::new());
         self.timings.set(Vec::new());
+        self.workers_used.set(0);
         self.error.set(None);
         self.playhead.set(0.0);
         self.progress.set((0, 0));
@@ -199,6 +239,7 @@ impl Session {
         }
         self.audio_url
             .set(web_sys::Url::create_object_url_with_blob(&file).ok());
+        self.start_worker();
         spawn_local(async move {
             let name = file.name();
             let bytes = match read_file(&file).await {
@@ -208,94 +249,124 @@ impl Session {
             if self.run.get_untracked() != run {
                 return;
             }
-            let sent = self.worker().await.and_then(|worker| {
-                let enc = protocol::encode(
-                    &Request::Analyse { run, name },
-                    Some(protocol::byte_buffer(&bytes)),
-                )
-                .map_err(|e| JsValue::from_str(&e))?;
-                if self.ready.get_value() {
-                    worker.post_message_with_transfer(&enc.message, &enc.transfer)
-                } else {
-                    // A message sent before the worker listens is lost: it waits for Ready.
-                    self.pending.set_value(Some((enc.message, enc.transfer)));
-                    Ok(())
-                }
-            });
-            if let Err(e) = sent {
-                self.fail(
-                    run,
-                    AppError::Worker(format!("could not start the analysis: {}", describe(&e))),
-                );
-            }
+            // The first worker to be free decodes it (once they have all said Ready).
+            self.pool
+                .update_value(|p| p.analyse(run, name, protocol::byte_buffer(&bytes)));
+            self.dispatch();
         });
     }
 
-    /// Starts the worker now, so it fetches the models while the visitor picks a song.
+    /// Starts the workers now, so they fetch the models while the visitor picks a song.
     pub fn start_worker(self) {
+        if self.worker_url.get_value().is_some() {
+            return;
+        }
+        self.worker_url.set_value(Some(String::new()));
         spawn_local(async move {
-            if let Err(e) = self.worker().await {
-                web_sys::console::error_1(
-                    &format!("could not start the analysis worker: {}", describe(&e)).into(),
-                );
+            let url = self.url_of_workers().await;
+            self.worker_url.set_value(Some(url.clone()));
+            let query = web_sys::window()
+                .and_then(|w| w.location().search().ok())
+                .unwrap_or_default();
+            // WebGPU runs one worker: the GPU is the parallel part.
+            let size = if url.starts_with(GPU_WORKER_URL) {
+                1
+            } else {
+                pool::size(&query)
+            };
+            for i in 0..size {
+                match self.spawn(i, &url) {
+                    Ok(worker) => self.pool.update_value(|p| p.slots.push(Slot::new(worker))),
+                    Err(e) => web_sys::console::error_1(
+                        &format!("could not start an analysis worker: {}", describe(&e)).into(),
+                    ),
+                }
             }
         });
     }
 
-    /// The worker, started on first use.
-    async fn worker(self) -> Result<Worker, JsValue> {
-        if let Some(w) = self.worker.get_value() {
-            return Ok(w);
-        }
-        let url = self.worker_url().await;
-        // Another call may have started one while this one asked for an adapter.
-        if let Some(w) = self.worker.get_value() {
-            return Ok(w);
-        }
-        let worker = Worker::new(&url)?;
+    /// Starts worker `i` from `url`, its messages and errors wired to this session.
+    fn spawn(self, i: usize, url: &str) -> Result<Worker, JsValue> {
+        let worker = Worker::new(url)?;
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            self.receive(&event.data());
+            self.receive(i, &event.data());
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         on_message.forget();
-        // A worker that dies (a panic, memory) takes its run with it; the next file gets a new one.
         let on_error =
             Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |event: web_sys::ErrorEvent| {
                 event.prevent_default();
-                let run = self.run.get_untracked();
-                if self.webgpu_used.get_value() {
-                    // A GPU driver that kills the worker would kill every run: flex from now on.
-                    self.flex_only.set_value(true);
-                }
-                self.stop_worker();
-                self.fail(
-                run,
-                AppError::Worker(format!(
-                    "the analysis stopped unexpectedly ({}); choose the file again or another one",
-                    event.message()
-                )),
-            );
+                self.worker_died(i, &event.message());
             });
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         on_error.forget();
-        self.worker.set_value(Some(worker.clone()));
         Ok(worker)
     }
 
-    fn stop_worker(self) {
-        if let Some(w) = self.worker.get_value() {
-            w.terminate();
+    /// Worker `i` died (a panic, memory, a GPU driver): a new one takes its place and its share
+    /// is run again by the next free worker; the run fails only when its file killed the
+    /// decoding worker or a share killed two.
+    fn worker_died(self, i: usize, why: &str) {
+        web_sys::console::warn_1(&format!("analysis worker {i} stopped: {why}").into());
+        if self.webgpu_used.get_value() {
+            // A GPU driver that kills the worker would kill every run: flex from now on.
+            self.flex_only.set_value(true);
+            self.webgpu_used.set_value(false);
         }
-        self.worker.set_value(None);
-        self.ready.set_value(false);
-        self.pending.set_value(None);
-        self.webgpu_used.set_value(false);
+        let url = if self.flex_only.get_value() {
+            format!(
+                "{WORKER_URL}?{}={}",
+                backend::PARAMETER,
+                backend::FLEX_AFTER_FAILURE
+            )
+        } else {
+            // Without the test's fault: the replacement is a healthy worker.
+            let url = self.worker_url.get_value().unwrap_or_default();
+            let fault = format!("{}={}", crate::worker::FAULT.0, crate::worker::FAULT.1);
+            url.replace(&format!("&{fault}"), "")
+                .replace(&format!("{fault}&"), "")
+                .replace(&format!("?{fault}"), "")
+        };
+        let lost = match self.spawn(i, &url) {
+            Ok(worker) => self
+                .pool
+                .try_update_value(|p| p.replace(i, worker))
+                .flatten(),
+            Err(e) => {
+                web_sys::console::error_1(
+                    &format!("could not restart a worker: {}", describe(&e)).into(),
+                );
+                None
+            }
+        };
+        if let Some(job) = lost {
+            let run = self.run.get_untracked();
+            self.pool.update_value(|p| p.cancel(run));
+            self.fail(
+                run,
+                AppError::Worker(format!(
+                    "the analysis stopped unexpectedly ({why}); choose the file again or another one{}",
+                    if matches!(job, pool::Job::Analyse { .. }) { "" } else { " (a share of the work stopped two workers)" }
+                )),
+            );
+        }
+        self.dispatch();
+    }
+
+    /// Hands queued shares to free workers.
+    fn dispatch(self) {
+        if let Some(Err(e)) = self.pool.try_update_value(Pool::dispatch) {
+            self.fail(
+                e.run,
+                AppError::Worker(format!("could not start the analysis: {}", e.message)),
+            );
+        }
     }
 
     /// The worker's address: the WebGPU build when [`backend::wanted`] says WebGPU, else the
     /// flex one; the page's own query (`?backend=…`) goes along, unless a worker on WebGPU
     /// died, when flex is asked for.
-    async fn worker_url(self) -> String {
+    async fn url_of_workers(self) -> String {
         if self.flex_only.get_value() {
             return format!(
                 "{WORKER_URL}?{}={}",
@@ -312,8 +383,8 @@ impl Session {
         format!("{}{query}", if gpu { GPU_WORKER_URL } else { WORKER_URL })
     }
 
-    /// Handles one message of the worker.
-    fn receive(self, message: &JsValue) {
+    /// Handles one message of worker `i`.
+    fn receive(self, i: usize, message: &JsValue) {
         let (response, data) = match protocol::decode::<Response>(message) {
             Ok(m) => m,
             Err(e) => {
@@ -321,33 +392,52 @@ impl Session {
                 return;
             }
         };
-        if response == Response::Ready {
-            self.ready.set_value(true);
-            let pending = self.pending.try_update_value(Option::take).flatten();
-            if let (Some(worker), Some((message, transfer))) = (self.worker.get_value(), pending)
-                && let Err(e) = worker.post_message_with_transfer(&message, &transfer)
-            {
-                let run = self.run.get_untracked();
-                self.fail(
-                    run,
-                    AppError::Worker(format!("could not start the analysis: {}", describe(&e))),
-                );
+        match response {
+            Response::Ready => {
+                self.pool.update_value(|p| {
+                    if let Some(slot) = p.slots.get_mut(i) {
+                        slot.ready = true;
+                    }
+                });
+                return self.dispatch();
             }
-            return;
+            Response::Idle { .. } => {
+                self.pool.update_value(|p| p.idle_now(i));
+                return self.dispatch();
+            }
+            _ => {}
         }
         let run = response.run();
-        if run != self.run.get_untracked() {
+        if run != self.run.get_untracked()
+            || matches!(self.phase.get_untracked(), Phase::Failed | Phase::Done)
+        {
             return;
         }
+        if matches!(
+            response,
+            Response::Windows { .. } | Response::Patches { .. } | Response::Feature { .. }
+        ) {
+            let n = self
+                .merge
+                .try_update_value(|m| {
+                    m.contributors.insert(i);
+                    m.contributors.len()
+                })
+                .unwrap_or(0);
+            self.workers_used.set(n);
+        }
         match response {
-            Response::Ready => {}
+            Response::Ready | Response::Idle { .. } => {}
             Response::Progress {
                 step, done, total, ..
             } => {
                 self.phase.set(Phase::Working(step));
                 self.progress.set((done, total));
             }
-            Response::Track { info, .. } => self.track.set(Some(info)),
+            Response::Track { info, .. } => {
+                self.mark("decode");
+                self.track.set(Some(info));
+            }
             Response::Bundle { status, .. } => {
                 if let BundleStatus::Loaded { backend, .. } = &status
                     && backend.is_webgpu()
@@ -356,21 +446,38 @@ impl Session {
                 }
                 self.bundle.set(Some(status));
             }
-            Response::Predictions {
-                prediction,
-                complete,
-                ..
-            } => {
-                if self.prediction_ms.get_untracked().is_none() {
-                    self.prediction_ms
-                        .set(Some(js_sys::Date::now() - self.started_ms.get_untracked()));
+            Response::Signal { sr, .. } => match data {
+                Some(values) => self.pool.update_value(|p| p.add_signal(i, run, sr, values)),
+                None => {
+                    return self.fail(
+                        run,
+                        AppError::Worker(format!("the signal at {sr} Hz came without values")),
+                    );
                 }
-                self.prediction_complete.set(complete);
-                self.prediction.set(Some(Arc::new(prediction)));
+            },
+            Response::Plan {
+                windows, patches, ..
+            } => {
+                self.merge.update_value(|m| {
+                    m.planned = true;
+                    m.windows = vec![None; windows];
+                    m.patches = vec![None; patches];
+                });
+                let workers = self.pool.with_value(|p| p.slots.len());
+                self.pool
+                    .update_value(|p| p.plan(run, pool::tasks(windows, patches, workers)));
+                self.dispatch();
             }
-            Response::Tags {
-                taggram,
-                complete,
+            Response::Windows {
+                first,
+                sample_rate,
+                windows,
+                ..
+            } => self.merge_windows(first, sample_rate, windows),
+            Response::Patches {
+                first,
+                model,
+                rows,
                 backend,
                 ..
             } => {
@@ -378,10 +485,13 @@ impl Session {
                     self.webgpu_used.set_value(true);
                 }
                 self.tags_backend.set(Some(backend));
-                self.tags_complete.set(complete);
-                self.tags.set(Some(Arc::new(taggram)));
+                self.merge_patches(first, model, rows);
             }
-            Response::TagsMissing { reason, .. } => self.tags_missing.set(Some(reason)),
+            Response::TagsMissing { reason, .. } => {
+                self.merge.update_value(|m| m.tags_missing = true);
+                self.pool.update_value(|p| p.drop_patches(run));
+                self.tags_missing.set(Some(reason));
+            }
             Response::Feature { feature, shape, .. } => {
                 let values = match data.as_ref().map(protocol::f32_values) {
                     Some(Ok(v)) => v,
@@ -394,15 +504,144 @@ impl Session {
                     }
                 };
                 match feature_view(feature, &shape, values) {
-                    Ok(view) => self.features.update(|f| f.push(view)),
-                    Err(e) => self.fail(run, AppError::Worker(e)),
+                    Ok(view) => {
+                        // In the registry's order, whichever worker computed it; once, though
+                        // a worker that died after posting it had its share run again.
+                        let at = |name: &str| Feature::ALL.iter().position(|x| x.name() == name);
+                        let mut added = false;
+                        self.features.update(|f| {
+                            if f.iter().all(|v| v.stats.name != view.stats.name) {
+                                let place =
+                                    f.partition_point(|v| at(v.stats.name) < at(view.stats.name));
+                                f.insert(place, view);
+                                added = true;
+                            }
+                        });
+                        if added {
+                            self.merge.update_value(|m| m.features += 1);
+                            if self.merge.with_value(|m| m.features) == Feature::ALL.len() {
+                                self.mark("features");
+                            }
+                        }
+                    }
+                    Err(e) => return self.fail(run, AppError::Worker(e)),
                 }
             }
-            Response::Done { timings, .. } => {
-                self.timings.set(timings);
-                self.phase.set(Phase::Done);
+            Response::Failed { message, .. } => {
+                self.pool.update_value(|p| p.cancel(run));
+                return self.fail(run, AppError::Worker(message));
             }
-            Response::Failed { message, .. } => self.fail(run, AppError::Worker(message)),
+        }
+        self.show_progress();
+    }
+
+    /// A share of windows: the genre of every window in so far, in order, and their mean.
+    fn merge_windows(
+        self,
+        first: usize,
+        sample_rate: u32,
+        windows: Vec<(usize, usize, Prediction)>,
+    ) {
+        let (prediction, complete) = self
+            .merge
+            .try_update_value(|m| {
+                m.sample_rate = sample_rate;
+                for (k, w) in windows.into_iter().enumerate() {
+                    if let Some(slot) = m.windows.get_mut(first + k) {
+                        *slot = Some(w);
+                    }
+                }
+                let windows: Vec<(usize, usize, Prediction)> =
+                    m.windows.iter().flatten().cloned().collect();
+                let mean =
+                    TrackPrediction::mean_of(&windows.iter().map(|w| &w.2).collect::<Vec<_>>());
+                let complete = windows.len() == m.windows.len();
+                (
+                    TrackPrediction {
+                        sample_rate,
+                        windows,
+                        mean,
+                    },
+                    complete,
+                )
+            })
+            .expect("the session's merge lives as long as the page");
+        if self.prediction_ms.get_untracked().is_none() {
+            self.prediction_ms
+                .set(Some(js_sys::Date::now() - self.started_ms.get_untracked()));
+        }
+        if complete {
+            self.mark("predict");
+        }
+        self.prediction_complete.set(complete);
+        self.prediction.set(Some(Arc::new(prediction)));
+    }
+
+    /// A share of patches: the tags of the patches in so far, up to the first still missing.
+    fn merge_patches(self, first: usize, model: TagModel, rows: Vec<Vec<f32>>) {
+        let (prefix, complete) = self
+            .merge
+            .try_update_value(|m| {
+                m.model = Some(model);
+                for (k, row) in rows.into_iter().enumerate() {
+                    if let Some(slot) = m.patches.get_mut(first + k) {
+                        *slot = Some(row);
+                    }
+                }
+                (m.patch_prefix(), m.tags_done())
+            })
+            .expect("the session's merge lives as long as the page");
+        if complete {
+            self.mark("tags");
+        }
+        if !prefix.is_empty() {
+            self.tags_complete.set(complete);
+            self.tags.set(Some(Arc::new(Taggram::of(model, prefix))));
+        }
+    }
+
+    /// Records the time since the file was chosen under `step` (`data-timings`).
+    fn mark(self, step: &str) {
+        let ms = js_sys::Date::now() - self.started_ms.get_untracked();
+        self.merge
+            .update_value(|m| m.timings.push((step.to_string(), ms)));
+    }
+
+    /// `#status` from the merge: windows, then features, then patches; done once all are in.
+    fn show_progress(self) {
+        let Some((planned, windows, windows_done, features, tags_done, patches, patches_done)) =
+            self.merge.try_with_value(|m| {
+                (
+                    m.planned,
+                    m.windows.len(),
+                    m.windows_done(),
+                    m.features,
+                    m.tags_done(),
+                    m.patches.len(),
+                    m.patches.iter().flatten().count(),
+                )
+            })
+        else {
+            return;
+        };
+        if !planned {
+            return;
+        }
+        let all_features = Feature::ALL.len();
+        if windows_done < windows {
+            self.phase.set(Phase::Working(Step::Predicting));
+            self.progress.set((windows_done, windows));
+        } else if features < all_features {
+            self.phase.set(Phase::Working(Step::Computing));
+            self.progress.set((features, all_features));
+        } else if !tags_done {
+            self.phase.set(Phase::Working(Step::Tagging));
+            self.progress.set((patches_done, patches));
+        } else {
+            self.mark("total");
+            let timings = self.merge.with_value(|m| m.timings.clone());
+            self.timings.set(timings);
+            self.phase.set(Phase::Done);
         }
     }
 

@@ -1,16 +1,19 @@
-//! The analysis worker (the `genrescope-worker` binary, a dedicated Web Worker): decodes the
-//! dropped file, runs the model bundle over the track's windows, computes every feature of
-//! the whole track and tags it with MusiCNN, posting each result to the page as soon as it exists
-//! ([`crate::protocol`]). The page stays responsive however long this takes.
+//! An analysis worker (the `genrescope-worker` binary, a dedicated Web Worker); the page runs a
+//! pool of them ([`crate::pool`]). One decodes the dropped file and hands the page its signals
+//! and the plan of the work; then every worker of the pool runs tasks of that plan — a range of
+//! the bundle's windows, some features of the whole track, a range of MusiCNN's patches — and
+//! posts each result as soon as it exists ([`crate::protocol`]). The page stays responsive
+//! however long this takes.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use genrescope_core::FeatureConfig;
 use genrescope_core::model::{Bundle, BundleManifest};
 use genrescope_core::musicnn::{self, TagModel, net::Tagger};
-use genrescope_core::{Feature, FeatureConfig};
 use js_sys::ArrayBuffer;
+use ndarray::Array2;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -20,7 +23,7 @@ use crate::analysis::{self, TrackInfo};
 use crate::backend::{self, Choice, Preference};
 use crate::browser::describe;
 use crate::error::AppError;
-use crate::protocol::{self, BundleStatus, Request, Response, Step};
+use crate::protocol::{self, BundleStatus, Request, Response, Step, Task};
 
 /// The longest track the page analyses, in seconds: every feature of ten minutes at full
 /// resolution is about a gigabyte of wasm memory.
@@ -54,13 +57,37 @@ struct State {
     loading: Option<js_sys::Promise>,
     /// Resolves once `tagger` is set.
     tagger_loading: Option<js_sys::Promise>,
+    /// The signals of the run this worker works on.
+    track: Option<Track>,
+    /// `?fault=die-on-patches` (the pool's tests): panic on the first patch task.
+    die_on_patches: bool,
 }
+
+/// One run's decoded track, as the tasks read it.
+struct Track {
+    run: u64,
+    /// The mono signal at each sample rate the tasks need.
+    signals: HashMap<u32, Rc<Vec<f32>>>,
+    /// MusiCNN's log-mel patches of the 16 kHz signal, cut on the first patch task.
+    patches: Option<Rc<Vec<Array2<f32>>>>,
+}
+
+/// The page's query parameter that makes a worker fail on purpose, and its value.
+pub const FAULT: (&str, &str) = ("fault", "die-on-patches");
 
 /// Installs the message handler. Called once by the worker binary's `main`.
 pub fn start() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    let preference = Preference::from_query(&scope.location().search());
-    let state = Rc::new(RefCell::new(State::default()));
+    let query = scope.location().search();
+    let preference = Preference::from_query(&query);
+    let state = Rc::new(RefCell::new(State {
+        die_on_patches: query
+            .trim_start_matches('?')
+            .split('&')
+            .any(|p| p == format!("{}={}", FAULT.0, FAULT.1)),
+        ..State::default()
+    }));
+    report_failed_tasks(&scope);
     // The models load while the visitor is still choosing a song: the bundle first (the genre
     // is what most people wait for), then MusiCNN, both on the device picked first.
     let loader = state.clone();
@@ -102,6 +129,19 @@ pub fn start() {
     post(&Response::Ready, None);
 }
 
+/// A panic inside a task's future rejects a promise nobody awaits; thrown again from the
+/// worker's top level it becomes an `error` event at the page, which replaces the worker and
+/// gives its task to another.
+fn report_failed_tasks(scope: &DedicatedWorkerGlobalScope) {
+    let rethrow = Closure::<dyn FnMut(JsValue)>::new(|event: JsValue| {
+        let reason = js_sys::Reflect::get(&event, &"reason".into()).unwrap_or(event);
+        wasm_bindgen::throw_val(reason);
+    });
+    let _ = scope
+        .add_event_listener_with_callback("unhandledrejection", rethrow.as_ref().unchecked_ref());
+    rethrow.forget();
+}
+
 fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
 }
@@ -126,6 +166,11 @@ async fn handle(message: JsValue, state: &Rc<RefCell<State>>) {
             return;
         }
     };
+    let run = match &request {
+        Request::Analyse { run, .. } | Request::Signal { run, .. } | Request::Task { run, .. } => {
+            *run
+        }
+    };
     match request {
         Request::Analyse { run, name } => {
             let bytes = data.map(|b| protocol::bytes(&b)).unwrap_or_default();
@@ -133,169 +178,269 @@ async fn handle(message: JsValue, state: &Rc<RefCell<State>>) {
                 post(&Response::Failed { run, message }, None);
             }
         }
+        Request::Signal { run, sr } => {
+            match data.map(|b| protocol::f32_values(&b)) {
+                Some(Ok(values)) => keep_signal(state, run, sr, values),
+                Some(Err(e)) => post(&Response::Failed { run, message: e }, None),
+                None => post(
+                    &Response::Failed {
+                        run,
+                        message: format!("the signal at {sr} Hz came without values"),
+                    },
+                    None,
+                ),
+            }
+            // A signal is not a task: the page does not wait for it.
+            return;
+        }
+        Request::Task { run, task } => {
+            if let Err(message) = run_task(run, task, state).await {
+                post(&Response::Failed { run, message }, None);
+            }
+        }
+    }
+    post(&Response::Idle { run }, None);
+}
+
+/// Keeps `values` as the run's signal at `sr`, dropping an older run's.
+fn keep_signal(state: &Rc<RefCell<State>>, run: u64, sr: u32, values: Vec<f32>) {
+    let mut state = state.borrow_mut();
+    if state.track.as_ref().is_none_or(|t| t.run != run) {
+        state.track = Some(Track {
+            run,
+            signals: HashMap::new(),
+            patches: None,
+        });
+    }
+    if let Some(track) = state.track.as_mut() {
+        track.signals.insert(sr, Rc::new(values));
     }
 }
 
-fn now() -> f64 {
-    js_sys::Date::now()
+/// The run's signal at `sr`.
+fn signal(state: &Rc<RefCell<State>>, run: u64, sr: u32) -> Result<Rc<Vec<f32>>, String> {
+    state
+        .borrow()
+        .track
+        .as_ref()
+        .filter(|t| t.run == run)
+        .and_then(|t| t.signals.get(&sr).cloned())
+        .ok_or_else(|| format!("run {run}: no signal at {sr} Hz was sent before its task"))
 }
 
+/// Decodes the file, posts the track, the bundle's status, the signals the tasks read (kept
+/// here too) and the plan.
 async fn analyse(
     run: u64,
     name: &str,
     bytes: Vec<u8>,
     state: &Rc<RefCell<State>>,
 ) -> Result<(), String> {
-    let started = now();
-    let mut timings = Vec::new();
-    let progress = |step, done, total| {
-        post(
-            &Response::Progress {
-                run,
-                step,
-                done,
-                total,
-            },
-            None,
-        )
-    };
-
-    progress(Step::Decoding, 0, 1);
-    let t = now();
-    let decoded = analysis::decode_limited(bytes, name, MAX_SECONDS).map_err(|e| e.to_string())?;
-    let info = TrackInfo::of(&decoded);
     post(
-        &Response::Track {
+        &Response::Progress {
             run,
-            info: info.clone(),
+            step: Step::Decoding,
+            done: 0,
+            total: 1,
         },
         None,
     );
-    let cfg = FeatureConfig::default();
-    let signal = decoded
-        .window(cfg.sr, 0.0, None)
-        .map_err(|e| format!("could not resample \"{name}\": {e}"))?;
-    timings.push(("decode".to_string(), now() - t));
+    let decoded = analysis::decode_limited(bytes, name, MAX_SECONDS).map_err(|e| e.to_string())?;
+    post(
+        &Response::Track {
+            run,
+            info: TrackInfo::of(&decoded),
+        },
+        None,
+    );
+    let resample = |sr: u32| {
+        decoded
+            .window(sr, 0.0, None)
+            .map_err(|e| format!("could not resample \"{name}\": {e}"))
+    };
+    let features_sr = FeatureConfig::default().sr;
+    let y16k = resample(musicnn::SR)?;
+    let patches = musicnn::patch_count(y16k.len());
+    keep_signal(state, run, musicnn::SR, y16k);
+    keep_signal(state, run, features_sr, resample(features_sr)?);
 
-    // The models first: the genre is what most people wait for.
-    let t = now();
+    // The genre is what most people wait for: its windows are planned as soon as the models
+    // are in (they were fetched while the visitor chose the file).
     let bundle = loaded(
         state,
         |s| (s.bundle.clone(), s.loading.clone()),
         "the models",
-        || progress(Step::LoadingModels, 0, 1),
+        || {
+            post(
+                &Response::Progress {
+                    run,
+                    step: Step::LoadingModels,
+                    done: 0,
+                    total: 1,
+                },
+                None,
+            )
+        },
     )
     .await;
-    let status = match bundle.as_ref() {
-        Ok(Loaded { model: b, on }) => BundleStatus::Loaded {
-            classes: b.manifest.classes.clone(),
-            features: b.features(),
-            window_seconds: b.manifest.signal_samples as f64
-                / f64::from(b.manifest.feature_config.sr),
-            backend: on.backend.clone(),
-        },
-        Err(reason) => BundleStatus::Missing {
-            reason: reason.clone(),
-        },
-    };
-    post(&Response::Bundle { run, status }, None);
-    timings.push(("models".to_string(), now() - t));
-    if let Ok(Loaded { model: bundle, on }) = bundle.as_ref() {
-        let t = now();
-        let bsr = bundle.manifest.feature_config.sr;
-        let resampled;
-        let at_rate: &[f32] = if bsr == cfg.sr {
-            &signal
-        } else {
-            resampled = decoded
-                .window(bsr, 0.0, None)
-                .map_err(|e| format!("could not resample \"{name}\": {e}"))?;
-            &resampled
-        };
-        bundle
-            .predict_track_async(at_rate, &on.device, |so_far, total| {
-                let done = so_far.windows.len();
-                post(
-                    &Response::Predictions {
-                        run,
-                        prediction: so_far.clone(),
-                        complete: done == total,
-                    },
-                    None,
-                );
-                progress(Step::Predicting, done, total);
-            })
-            .await
-            .map_err(|e| format!("could not predict the genre of \"{name}\": {e}"))?;
-        timings.push(("predict".to_string(), now() - t));
-    }
-
-    let t = now();
-    progress(Step::Computing, 0, Feature::ALL.len());
-    let set = genrescope_core::compute(&signal, &cfg, Feature::ALL)
-        .map_err(|e| AppError::features(name, e).to_string())?;
-    for (i, (feature, array)) in set.entries.iter().enumerate() {
-        let values = array
-            .as_slice()
-            .ok_or("a feature array is not contiguous")?;
-        post(
-            &Response::Feature {
-                run,
-                feature: *feature,
-                shape: array.shape().to_vec(),
-            },
-            Some(protocol::f32_buffer(values)),
-        );
-        progress(Step::Computing, i + 1, set.entries.len());
-    }
-    timings.push(("features".to_string(), now() - t));
-    drop(set);
-    drop(signal);
-
-    // MusiCNN's tags: real genres with no bundle at all.
-    let t = now();
-    let tagger = loaded(
-        state,
-        |s| (s.tagger.clone(), s.tagger_loading.clone()),
-        "MusiCNN",
-        || progress(Step::LoadingModels, 0, 1),
-    )
-    .await;
-    match tagger.as_ref() {
-        Ok(Loaded { model: tagger, on }) => {
-            let y16k = decoded
-                .window(musicnn::SR, 0.0, None)
-                .map_err(|e| format!("could not resample \"{name}\": {e}"))?;
-            progress(Step::Tagging, 0, 1);
-            tagger
-                .tag_with_progress_async(&y16k, |so_far, total| {
-                    let done = so_far.patches.len();
-                    post(
-                        &Response::Tags {
-                            run,
-                            taggram: so_far.clone(),
-                            complete: done == total,
-                            backend: on.backend.clone(),
-                        },
-                        None,
-                    );
-                    progress(Step::Tagging, done, total);
-                })
-                .await
-                .map_err(|e| format!("could not tag \"{name}\": {e}"))?;
+    let (status, windows) = match bundle.as_ref() {
+        Ok(Loaded { model: b, on }) => {
+            let sr = b.manifest.feature_config.sr;
+            if sr != features_sr && sr != musicnn::SR {
+                keep_signal(state, run, sr, resample(sr)?);
+            }
+            let samples = signal(state, run, sr)?.len();
+            let status = BundleStatus::Loaded {
+                classes: b.manifest.classes.clone(),
+                features: b.features(),
+                window_seconds: b.manifest.signal_samples as f64 / f64::from(sr),
+                backend: on.backend.clone(),
+            };
+            (status, b.window_count(samples))
         }
-        Err(reason) => post(
-            &Response::TagsMissing {
-                run,
+        Err(reason) => (
+            BundleStatus::Missing {
                 reason: reason.clone(),
             },
-            None,
+            0,
         ),
+    };
+    post(&Response::Bundle { run, status }, None);
+    let signals: Vec<(u32, Rc<Vec<f32>>)> = state
+        .borrow()
+        .track
+        .as_ref()
+        .map(|t| t.signals.iter().map(|(sr, y)| (*sr, y.clone())).collect())
+        .unwrap_or_default();
+    for (sr, y) in signals {
+        post(
+            &Response::Signal { run, sr },
+            Some(protocol::f32_buffer(&y)),
+        );
     }
-    timings.push(("tags".to_string(), now() - t));
-    timings.push(("total".to_string(), now() - started));
-    post(&Response::Done { run, timings }, None);
+    post(
+        &Response::Plan {
+            run,
+            windows,
+            patches,
+        },
+        None,
+    );
     Ok(())
+}
+
+/// Runs one share of the run's work and posts its results.
+async fn run_task(run: u64, task: Task, state: &Rc<RefCell<State>>) -> Result<(), String> {
+    match task {
+        Task::Windows { first, end } => {
+            let bundle = loaded(
+                state,
+                |s| (s.bundle.clone(), s.loading.clone()),
+                "the models",
+                || {},
+            )
+            .await;
+            let Ok(Loaded { model: bundle, on }) = bundle.as_ref() else {
+                return Err("the genre models did not load in this worker".into());
+            };
+            let sr = bundle.manifest.feature_config.sr;
+            let y = signal(state, run, sr)?;
+            let windows = bundle
+                .predict_windows_async(&y, first..end, &on.device)
+                .await
+                .map_err(|e| format!("could not predict the genre: {e}"))?;
+            post(
+                &Response::Windows {
+                    run,
+                    first,
+                    sample_rate: sr,
+                    windows,
+                },
+                None,
+            );
+        }
+        Task::Features { features } => {
+            let cfg = FeatureConfig::default();
+            let y = signal(state, run, cfg.sr)?;
+            let set = genrescope_core::compute(&y, &cfg, &features)
+                .map_err(|e| AppError::features("the track", e).to_string())?;
+            for (feature, array) in &set.entries {
+                let values = array
+                    .as_slice()
+                    .ok_or("a feature array is not contiguous")?;
+                post(
+                    &Response::Feature {
+                        run,
+                        feature: *feature,
+                        shape: array.shape().to_vec(),
+                    },
+                    Some(protocol::f32_buffer(values)),
+                );
+            }
+        }
+        Task::Patches { first, end } => {
+            if state.borrow().die_on_patches {
+                panic!(
+                    "{}={}: this worker dies on its first patch task",
+                    FAULT.0, FAULT.1
+                );
+            }
+            let tagger = loaded(
+                state,
+                |s| (s.tagger.clone(), s.tagger_loading.clone()),
+                "MusiCNN",
+                || {},
+            )
+            .await;
+            let Ok(Loaded { model: tagger, on }) = tagger.as_ref() else {
+                let reason = match tagger.as_ref() {
+                    Err(reason) => reason.clone(),
+                    Ok(_) => String::new(),
+                };
+                post(&Response::TagsMissing { run, reason }, None);
+                return Ok(());
+            };
+            let patches = patches_of(state, run)?;
+            let slice = patches
+                .get(first..end)
+                .ok_or_else(|| format!("patches {first}..{end} of {}", patches.len()))?;
+            let rows = tagger
+                .tag_patches_async(slice)
+                .await
+                .map_err(|e| format!("could not tag the track: {e}"))?;
+            post(
+                &Response::Patches {
+                    run,
+                    first,
+                    model: tagger.model,
+                    rows,
+                    backend: on.backend.clone(),
+                },
+                None,
+            );
+        }
+    }
+    Ok(())
+}
+
+/// MusiCNN's patches of the run's 16 kHz signal, cut once per run.
+fn patches_of(state: &Rc<RefCell<State>>, run: u64) -> Result<Rc<Vec<Array2<f32>>>, String> {
+    if let Some(p) = state
+        .borrow()
+        .track
+        .as_ref()
+        .filter(|t| t.run == run)
+        .and_then(|t| t.patches.clone())
+    {
+        return Ok(p);
+    }
+    let y = signal(state, run, musicnn::SR)?;
+    let mel = musicnn::log_mel(&y).map_err(|e| format!("could not tag the track: {e}"))?;
+    let patches = Rc::new(musicnn::patches(mel.view()));
+    if let Some(t) = state.borrow_mut().track.as_mut() {
+        t.patches = Some(patches.clone());
+    }
+    Ok(patches)
 }
 
 /// The result of one of the loads the worker starts with (`slot` picks it and its promise from

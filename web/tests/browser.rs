@@ -8,8 +8,8 @@
 
 use std::sync::Arc;
 
+use genrescope_core::model::Prediction;
 use genrescope_core::model::burn::prelude::Device;
-use genrescope_core::model::{Prediction, TrackPrediction};
 use genrescope_core::musicnn::TagModel;
 use genrescope_core::musicnn::net::{Tagger, Taggram};
 use genrescope_core::plot::render::draw_feature;
@@ -19,7 +19,8 @@ use genrescope_web::analysis::{self, FeatureStats, TrackInfo};
 use genrescope_web::backend::{Backend, Preference};
 use genrescope_web::canvas::CanvasPainter;
 use genrescope_web::components::{CANVAS_HEIGHT, CANVAS_WIDTH, FeatureCanvas};
-use genrescope_web::protocol::{self, BundleStatus, Request, Response, Step};
+use genrescope_web::pool;
+use genrescope_web::protocol::{self, BundleStatus, Request, Response, Step, Task};
 use genrescope_web::state::FeatureView;
 use genrescope_web::{App, AppError, Session};
 use leptos::prelude::*;
@@ -187,21 +188,25 @@ fn requests_and_responses_survive_the_trip_with_their_payloads() {
                 },
             },
         },
-        Response::Predictions {
+        Response::Plan {
             run: 1,
-            prediction: TrackPrediction {
-                sample_rate: 22050,
-                windows: vec![(0, 10, prediction.clone())],
-                mean: prediction,
-            },
-            complete: true,
+            windows: 3,
+            patches: 10,
         },
-        Response::Tags {
+        Response::Windows {
             run: 1,
-            taggram: Taggram::of(TagModel::Msd, vec![vec![0.5; 50], vec![0.25; 50]]),
-            complete: false,
+            first: 2,
+            sample_rate: 22050,
+            windows: vec![(0, 10, prediction.clone())],
+        },
+        Response::Patches {
+            run: 1,
+            first: 4,
+            model: TagModel::Msd,
+            rows: vec![vec![0.5; 50], vec![0.25; 50]],
             backend: Backend::flex("the browser offers no WebGPU adapter"),
         },
+        Response::Idle { run: 1 },
         Response::TagsMissing {
             run: 1,
             reason: "musicnn/msd_musicnn.bpk: HTTP 404".into(),
@@ -218,12 +223,66 @@ fn requests_and_responses_survive_the_trip_with_their_payloads() {
         assert!(data.is_none());
     }
 
+    // The pool's requests.
+    for request in [
+        Request::Task {
+            run: 2,
+            task: Task::Windows { first: 1, end: 2 },
+        },
+        Request::Task {
+            run: 2,
+            task: Task::Features {
+                features: vec![Feature::ChromaCqt, Feature::Rms],
+            },
+        },
+        Request::Task {
+            run: 2,
+            task: Task::Patches { first: 3, end: 7 },
+        },
+    ] {
+        let enc = protocol::encode(&request, None).unwrap();
+        assert_eq!(
+            protocol::decode::<Request>(&enc.message).unwrap().0,
+            request
+        );
+    }
+
     // Not a message of ours: an error, not a panic.
     assert!(protocol::decode::<Response>(&wasm_bindgen::JsValue::from_str("hello")).is_err());
     let odd = js_sys::Object::new();
     js_sys::Reflect::set(&odd, &"json".into(), &"{\"kind\":\"nope\"}".into()).unwrap();
     assert!(protocol::decode::<Response>(&odd.into()).is_err());
     assert!(protocol::f32_values(&js_sys::ArrayBuffer::new(6)).is_err());
+}
+
+#[wasm_bindgen_test]
+fn the_pool_hands_out_every_window_feature_and_patch_once() {
+    for (windows, patches, workers) in [(3, 10, 2), (1, 1, 4), (0, 5, 3), (7, 0, 1), (85, 200, 4)] {
+        let tasks = pool::tasks(windows, patches, workers);
+        let (mut w, mut p, mut f) = (vec![0; windows], vec![0; patches], Vec::new());
+        for t in &tasks {
+            match t {
+                Task::Windows { first, end } => (*first..*end).for_each(|i| w[i] += 1),
+                Task::Patches { first, end } => (*first..*end).for_each(|i| p[i] += 1),
+                Task::Features { features } => f.extend(features.iter().copied()),
+            }
+        }
+        assert!(
+            w.iter().chain(&p).all(|&n| n == 1),
+            "{windows} {patches} {workers}"
+        );
+        f.sort_by_key(|x| Feature::ALL.iter().position(|y| y == x));
+        assert_eq!(f, Feature::ALL.to_vec());
+        // The first genre and the first tags are what people wait for.
+        let first = |t: &Task| {
+            matches!(
+                t,
+                Task::Windows { first: 0, .. } | Task::Patches { first: 0, .. }
+            )
+        };
+        let leading = usize::from(windows > 0) + usize::from(patches > 0);
+        assert!(tasks[..leading].iter().all(first), "{tasks:?}");
+    }
 }
 
 /// Every feature of a 1 s chirp.

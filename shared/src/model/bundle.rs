@@ -306,30 +306,58 @@ impl Bundle {
         mut progress: impl FnMut(&TrackPrediction, usize),
     ) -> Result<TrackPrediction> {
         let m = &self.manifest;
-        let window = m.signal_samples;
-        let starts = super::timeline_windows(signal.len(), window);
-        let features = self.features();
-        let mut windows = Vec::with_capacity(starts.len());
-        let mut y = Vec::with_capacity(window);
-        for (i, &start) in starts.iter().enumerate() {
-            let end = (start + window).min(signal.len());
-            y.clear();
-            y.extend_from_slice(&signal[start..end]);
-            y.resize(window, 0.0);
-            let set = crate::compute(&y, &m.feature_config, &features)?;
-            windows.push((start, end, self.predict_async(&set, device).await?));
+        let total = self.window_count(signal.len());
+        let mut windows = Vec::with_capacity(total);
+        for i in 0..total {
+            windows.extend(self.predict_windows_async(signal, i..i + 1, device).await?);
             let so_far = TrackPrediction {
                 sample_rate: m.feature_config.sr,
                 mean: TrackPrediction::mean_of(&windows.iter().map(|w| &w.2).collect::<Vec<_>>()),
                 windows,
             };
-            progress(&so_far, starts.len());
-            if i + 1 == starts.len() {
+            progress(&so_far, total);
+            if i + 1 == total {
                 return Ok(so_far);
             }
             windows = so_far.windows;
         }
         unreachable!("timeline_windows gives at least one window")
+    }
+
+    /// How many timeline windows a signal of `samples` has ([`super::timeline_windows`]).
+    pub fn window_count(&self, samples: usize) -> usize {
+        super::timeline_windows(samples, self.manifest.signal_samples).len()
+    }
+
+    /// The timeline windows numbered `which` of `signal` (as [`Bundle::predict_track_async`]
+    /// cuts them): `[start, end)` in samples and the prediction of each, in order. Workers that
+    /// share a track's windows each run a range.
+    pub async fn predict_windows_async(
+        &self,
+        signal: &[f32],
+        which: std::ops::Range<usize>,
+        device: &Device,
+    ) -> Result<Vec<(usize, usize, Prediction)>> {
+        let m = &self.manifest;
+        let window = m.signal_samples;
+        let starts = super::timeline_windows(signal.len(), window);
+        let features = self.features();
+        let mut out = Vec::with_capacity(which.len());
+        let mut y = Vec::with_capacity(window);
+        for &start in starts.get(which.clone()).ok_or_else(|| {
+            Error::Bundle(format!(
+                "windows {which:?} asked of a track with {} windows",
+                starts.len()
+            ))
+        })? {
+            let end = (start + window).min(signal.len());
+            y.clear();
+            y.extend_from_slice(&signal[start..end]);
+            y.resize(window, 0.0);
+            let set = crate::compute(&y, &m.feature_config, &features)?;
+            out.push((start, end, self.predict_async(&set, device).await?));
+        }
+        Ok(out)
     }
 
     /// Runs every model whose feature `features` holds and averages their probabilities.

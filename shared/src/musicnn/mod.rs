@@ -366,9 +366,27 @@ pub fn patches(log_mel: ArrayView2<f32>) -> Vec<Array2<f32>> {
         .collect()
 }
 
+/// How many patches [`patches`] cuts from the log-mel of `samples` samples at 16 kHz, without
+/// computing it (the page plans its workers' shares with it): the centred STFT has
+/// `1 + samples / 256` frames.
+pub fn patch_count(samples: usize) -> usize {
+    ((1 + samples / HOP_LENGTH) / PATCH_FRAMES).max(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn patch_count_is_the_number_of_patches_cut() {
+        for n in [
+            1, 255, 256, 47_615, 47_616, 47_871, 47_872, 95_487, 95_488, 160_000, 480_011,
+        ] {
+            let y: Vec<f32> = (0..n).map(|i| (i as f32 * 0.01).sin()).collect();
+            let cut = patches(log_mel(&y).unwrap().view()).len();
+            assert_eq!(patch_count(n), cut, "{n} samples");
+        }
+    }
 
     #[test]
     fn patches_follow_the_original_cut() {

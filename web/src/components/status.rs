@@ -3,7 +3,8 @@ use leptos::prelude::*;
 use crate::state::Session;
 
 /// `#status`: one sentence on where the analysis stands; `data-state` holds the phase,
-/// `data-run` the number of the run it belongs to.
+/// `data-run` the number of the run it belongs to, `data-workers` how many workers of the pool
+/// ran a share of it.
 #[component]
 pub fn StatusLine() -> impl IntoView {
     let session = Session::expect();
@@ -14,6 +15,7 @@ pub fn StatusLine() -> impl IntoView {
             aria-live="polite"
             data-state=move || session.phase.get().key()
             data-run=move || session.run.get().to_string()
+            data-workers=move || session.workers_used.get().to_string()
             data-timings=move || serde_json::to_string(&session.timings.get()).unwrap_or_default()
             class:busy=move || session.phase.get().is_busy()
         >
