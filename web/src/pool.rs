@@ -108,11 +108,6 @@ impl Pool {
         self.signals.clear();
     }
 
-    /// The current run.
-    pub fn run(&self) -> u64 {
-        self.run
-    }
-
     /// Queues the decoding of the run's file, before anything else.
     pub fn analyse(&mut self, run: u64, name: String, bytes: ArrayBuffer) {
         if run == self.run {
@@ -152,15 +147,6 @@ impl Pool {
     /// Drops everything queued for `run` (it failed).
     pub fn cancel(&mut self, run: u64) {
         self.queue.retain(|j| j.run() != run);
-    }
-
-    /// Whether the run has no job queued or running.
-    pub fn idle(&self, run: u64) -> bool {
-        self.queue.iter().all(|j| j.run() != run)
-            && self
-                .slots
-                .iter()
-                .all(|s| s.busy.as_ref().is_none_or(|j| j.run() != run))
     }
 
     /// Gives queued jobs to idle workers.
@@ -250,14 +236,6 @@ impl Pool {
             Some(job) if job.run() == self.run => Some(job),
             _ => None,
         }
-    }
-
-    /// Stops every worker.
-    pub fn terminate(&mut self) {
-        for slot in self.slots.drain(..) {
-            slot.worker.terminate();
-        }
-        self.queue.clear();
     }
 }
 
