@@ -13,29 +13,29 @@
 # shellcheck source=scripts/web-tools.sh
 . scripts/web-tools.sh
 
-step() { log "$*"; }
-elapsed() { printf '    (%s s)\n' "$(($(date +%s) - $1))"; }
-
 # trunk runs cargo --offline; settle Cargo.lock while the registry is reachable.
 cargo fetch --quiet
 
-step "trunk build → dist/"
-t=$(date +%s)
-trunk build
-elapsed "$t"
+step "the site → dist/ (scripts/site.sh: trunk build of the page and of the WebGPU worker)"
+bash scripts/site.sh
 for wasm in dist/*.wasm; do
   printf '    %s: %s bytes, %s gzipped\n' "$wasm" "$(wc -c <"$wasm")" "$(gzip -9c "$wasm" | wc -c)"
 done
 
+step "the core with its burn models and without its decoder, for the browser (cargo build --target wasm32-unknown-unknown)"
+# In trunk's profile: burn and every other dependency come from the page's build just made.
+cargo build --quiet --target wasm32-unknown-unknown --profile wasm-release -p genrescope-core \
+  --no-default-features --features model
+
 step "fixtures (make-mp3) → target/e2e-fixtures/"
-# The fixtures tool links the trainer library (burn). Built as `cargo test --workspace` builds
-# (release, all targets, so with the same dev-dependency features) it reuses test.sh's build;
-# `cargo run -p genrescope-e2e` alone would resolve other features and rebuild burn.
-cargo build --quiet --release --workspace --exclude genrescope-web --all-targets
+# The fixtures tool links the trainer library (burn). Built as test.sh's `cargo test` builds
+# (NATIVE_TESTS, all targets, so with the same dev-dependency features; the benches compile
+# here) it reuses that build; `cargo run -p genrescope-e2e` alone would resolve other features
+# and rebuild burn.
+cargo build --quiet "${NATIVE_TESTS[@]}" --all-targets
 "$CARGO_TARGET_DIR/release/make-mp3" target/e2e-fixtures
 
 step "a demo bundle, the site with it (target/e2e-site/) and the CLI's answers for the MP3"
-t=$(date +%s)
 bin="$CARGO_TARGET_DIR/release/genrescope"
 fx=target/e2e-fixtures
 # 3 tracks a genre, 2 epochs: small, but a real bundle of all 16 models (stages skip when done).
@@ -48,26 +48,23 @@ cp "$fx/work/models/manifest.json" "$fx/work/models/"*.bpk target/e2e-site/model
 "$bin" features "$fx/fixture.mp3" -o "$fx/cli/features" 2>/dev/null
 "$bin" artifacts -i "$fx/fixture.mp3" -o "$fx/cli/artifacts" --models "$fx/work/models" 2>/dev/null
 "$bin" tag "$fx/fixture.mp3" --model msd --json >"$fx/cli/tags-msd.json"
-elapsed "$t"
 
 failed=()
 
 step "wasm-bindgen tests in headless Chromium"
-t=$(date +%s)
 # With the WebGPU build, so MusiCNN is checked on WebGPU too (SwiftShader's software adapter:
-# minutes, where the runner's default timeout is 20 s).
+# minutes, where the runner's default timeout is 20 s). In trunk's profile with the GPU worker's
+# features, so the tests reuse trunk's build of every dependency.
 if ! CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}" WASM_BINDGEN_TEST_TIMEOUT=600 \
-  cargo test --target wasm32-unknown-unknown -p genrescope-web --features webgpu; then
+  cargo test --target wasm32-unknown-unknown --profile wasm-release -p genrescope-web --features webgpu --lib; then
   failed+=("wasm-bindgen tests")
 fi
-elapsed "$t"
 
 step "Playwright specs (node --test)"
-t=$(date +%s)
 if ! (cd tests/e2e && node --test --test-reporter=spec --test-concurrency=1 specs/*.test.mjs); then
   failed+=("Playwright specs")
 fi
-elapsed "$t"
+step
 
 if [ ${#failed[@]} -gt 0 ]; then
   printf '\ne2e: failed: %s\n' "${failed[*]}" >&2

@@ -20,12 +20,8 @@ cargo check --release -p genrescope-core --no-default-features || status=1
 need_apt /usr/share/vulkan/icd.d/lvp_icd.x86_64.json mesa-vulkan-drivers
 need_apt ffmpeg ffmpeg
 
-log "the core with its burn models for the browser (cargo check --target wasm32-unknown-unknown)"
-rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
-cargo check --release --target wasm32-unknown-unknown -p genrescope-core --features model || status=1
-
-log "native tests (cargo test --release)"
-cargo test --release --workspace --exclude genrescope-web || status=1
+log "native tests (cargo test --release, with the trainer's ndarray and wgpu backends)"
+cargo test "${NATIVE_TESTS[@]}" || status=1
 
 log "stages 0-3 and tag read back by pandas, pyarrow, numpy and scikit-learn (tests/python/check_{stage1,stage3,tags}.py)"
 (

@@ -12,6 +12,9 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use burn::tensor::Distribution;
+use clap::ValueEnum;
+use genrescope::cli::Backend;
+use genrescope::commands::train::device;
 use genrescope_core::Feature;
 use genrescope_core::model::{Architecture, GenreModel};
 
@@ -27,14 +30,14 @@ fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(10);
-    // GENRESCOPE_BENCH_BACKEND=ndarray|wgpu measures another backend.
-    let dev = match std::env::var("GENRESCOPE_BENCH_BACKEND").as_deref() {
-        #[allow(deprecated)]
-        Ok("ndarray") => Device::ndarray(),
-        Ok("wgpu") => Device::wgpu_options().init().expect("a wgpu adapter"),
-        _ => Device::flex(),
-    }
-    .autodiff();
+    // GENRESCOPE_BENCH_BACKEND=ndarray|wgpu measures another backend (built with the trainer's
+    // feature of that name), on the device `genrescope train --backend` would use.
+    let backend = std::env::var("GENRESCOPE_BENCH_BACKEND")
+        .map(|name| Backend::from_str(&name, true).expect("flex, ndarray or wgpu"))
+        .unwrap_or(Backend::Flex);
+    let dev = device(backend)
+        .unwrap_or_else(|e| panic!("{e:#}"))
+        .autodiff();
     dev.seed(42);
     let arch = Architecture::for_feature(Feature::Mel, &[128, 603]);
     let mut model = arch.init(CLASSES, &dev);

@@ -140,15 +140,25 @@ fn train_runs_on_ndarray_and_wgpu_and_their_bundles_load_on_flex() {
     // wgpu runs on Mesa's lavapipe where the machine has no GPU (scripts/test.sh installs it).
     let dir = tempfile::tempdir().unwrap();
     let (feats, meta) = features(dir.path(), "mel,rms");
-    for backend in ["ndarray", "wgpu"] {
+    // Each backend is a cargo feature of the trainer (scripts/test.sh builds with both); a build
+    // without one refuses it in one line that says how to get it.
+    for (backend, built) in [
+        ("ndarray", cfg!(feature = "ndarray")),
+        ("wgpu", cfg!(feature = "wgpu")),
+    ] {
         let out = dir.path().join(backend);
-        let log = run_ok(&refs(&train_args(
-            &feats,
-            &out,
-            &meta,
-            "2",
-            &["--backend", backend],
-        )));
+        let args = train_args(&feats, &out, &meta, "2", &["--backend", backend]);
+        if !built {
+            let refused = genrescope(&refs(&args));
+            assert!(!refused.status.success());
+            assert!(
+                text(&refused).contains(&format!("--features {backend}`")),
+                "{}",
+                text(&refused)
+            );
+            continue;
+        }
+        let log = run_ok(&refs(&args));
         assert!(log.contains(&format!("backend {backend}")), "{log}");
         let manifest: BundleManifest =
             serde_json::from_slice(&fs::read(out.join("manifest.json")).unwrap()).unwrap();

@@ -175,7 +175,7 @@ pub async fn wanted(preference: Preference) -> Result<Adapter, String> {
     match preference {
         Preference::Flex => return Err(format!("flex asked for (?{PARAMETER}=flex)")),
         Preference::FlexAfterFailure => {
-            return Err("WebGPU stopped an earlier analysis; flex from now on".into());
+            return Err("the WebGPU worker stopped, or could not start; flex from now on".into());
         }
         Preference::Auto | Preference::WebGpu => {}
     }

@@ -20,6 +20,15 @@ pub mod protocol;
 pub mod state;
 pub mod worker;
 
+// The browser tests (wasm-bindgen-test in headless Chromium) are this library's unit tests, not
+// an integration test: `cargo test --lib` then links one test wasm (thin LTO over burn and wgpu,
+// about a minute on 2 cores) and no binaries, where an integration test made cargo link all
+// three binaries and a harness for each besides.
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests;
+#[cfg(test)]
+extern crate self as genrescope_web;
+
 use leptos::prelude::*;
 
 pub use error::AppError;

@@ -293,11 +293,16 @@ impl Session {
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         on_message.forget();
-        let on_error =
-            Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |event: web_sys::ErrorEvent| {
-                event.prevent_default();
-                self.worker_died(i, &event.message());
-            });
+        // An uncaught error inside the worker is an ErrorEvent; a script that cannot be fetched
+        // (a site without the WebGPU worker) is a plain Event, with no message to read.
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+            event.prevent_default();
+            let why = match event.dyn_ref::<web_sys::ErrorEvent>() {
+                Some(error) => error.message(),
+                None => "its script could not be loaded".to_string(),
+            };
+            self.worker_died(i, &why);
+        });
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         on_error.forget();
         Ok(worker)
@@ -308,8 +313,17 @@ impl Session {
     /// decoding worker or a share killed two.
     fn worker_died(self, i: usize, why: &str) {
         web_sys::console::warn_1(&format!("analysis worker {i} stopped: {why}").into());
-        if self.webgpu_used.get_value() {
-            // A GPU driver that kills the worker would kill every run: flex from now on.
+        let started = self
+            .pool
+            .with_value(|p| p.slots.get(i).is_some_and(|s| s.ready));
+        let gpu_worker = self
+            .worker_url
+            .get_value()
+            .is_some_and(|u| u.starts_with(GPU_WORKER_URL));
+        if self.webgpu_used.get_value() || (gpu_worker && !started) {
+            // A GPU driver that kills the worker would kill every run, and a GPU worker that
+            // never starts (a site deployed without it, or still building it) never will:
+            // flex from now on.
             self.flex_only.set_value(true);
             self.webgpu_used.set_value(false);
         }

@@ -120,12 +120,20 @@ pub fn now() -> String {
 pub fn device(backend: Backend) -> Result<Device> {
     let dev = match backend {
         Backend::Flex => Device::flex(),
+        #[cfg(feature = "ndarray")]
         #[allow(deprecated)]
         Backend::Ndarray => Device::ndarray(),
+        #[cfg(feature = "wgpu")]
         Backend::Wgpu => Device::wgpu_options()
             .init()
             .map_err(|e| anyhow::anyhow!("{e:?}"))
             .context("--backend wgpu: no usable GPU adapter (on a machine without a GPU, install Mesa's lavapipe: Debian package mesa-vulkan-drivers)")?,
+        #[cfg(not(all(feature = "ndarray", feature = "wgpu")))]
+        other => bail!(
+            "--backend {name}: this genrescope was built without it; build it with \
+             `cargo build --release -p genrescope --features {name}`",
+            name = other.name()
+        ),
     };
     Ok(dev)
 }

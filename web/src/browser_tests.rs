@@ -2,9 +2,8 @@
 //! protocol, the plot math drawn on a real canvas, and the page's components in a real DOM.
 //! The page with its worker, end to end, is tested by Playwright (tests/e2e).
 //!
-//! `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown -p genrescope-web`
-
-#![cfg(target_arch = "wasm32")]
+//! `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --profile
+//! wasm-release -p genrescope-web --features webgpu --lib` (scripts/e2e.sh)
 
 use std::sync::Arc;
 
