@@ -11,7 +11,7 @@
 # shellcheck source=scripts/env.sh
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 # shellcheck source=scripts/web-tools.sh
-. scripts/web-tools.sh
+. scripts/web-tools.sh || exit 1
 
 # trunk runs cargo --offline; settle Cargo.lock while the registry is reachable.
 cargo fetch --quiet

@@ -22,7 +22,7 @@ work="${WORK:-work}"
 step "tools: ffmpeg, the wasm32 target, trunk, wasm-bindgen-cli, wasm-opt (each only when missing)" "~6 min"
 need_apt ffmpeg ffmpeg
 # shellcheck source=scripts/web-tools.sh
-. scripts/web-tools.sh build
+. scripts/web-tools.sh build || exit 1
 cargo fetch --quiet
 
 step "building genrescope (cargo build --release, the binary alone)" "~7 min"

@@ -14,7 +14,7 @@
 # shellcheck source=scripts/env.sh
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 # shellcheck source=scripts/web-tools.sh
-. scripts/web-tools.sh build
+. scripts/web-tools.sh build || exit 1
 
 part="${1:-all}"
 case "$part" in page | gpu | all) ;; *)
