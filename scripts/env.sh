@@ -17,7 +17,8 @@ _step_started=""
 step() {
   local now
   now=$(date +%s)
-  [ -z "$_step_started" ] || printf '    (%s)\n' "$(minutes $((now - _step_started)))" >&2
+  [ -z "$_step_started" ] || [ "$now" -eq "$_step_started" ] ||
+    printf '    (%s)\n' "$(minutes $((now - _step_started)))" >&2
   _step_started=$now
   [ $# -lt 1 ] || log "$1${2:+ — first run: $2}"
 }

@@ -19,25 +19,25 @@ started=$(date +%s)
 port="${PORT:-8080}"
 work="${WORK:-work}"
 
-step "tools: ffmpeg, the wasm32 target, trunk, wasm-bindgen-cli, wasm-opt (each only when missing)" "~6 min"
+step "tools: ffmpeg, the wasm32 target, trunk, wasm-bindgen-cli, wasm-opt (each only when missing)" "~5 min"
 need_apt ffmpeg ffmpeg
 # shellcheck source=scripts/web-tools.sh
 . scripts/web-tools.sh build || exit 1
 cargo fetch --quiet
 
-step "building genrescope (cargo build --release, the binary alone)" "~7 min"
+step "building genrescope (cargo build --release, the binary alone)" "~6 min"
 cargo build --release -p genrescope --bin genrescope
 bin="$CARGO_TARGET_DIR/release/genrescope"
 
-step "demo data → $work/fma (genrescope demo-data: 30 synthesised tracks per genre)" "~10 s"
+step "demo data → $work/fma (genrescope demo-data: 30 synthesised tracks per genre)" "~40 s"
 "$bin" demo-data -o "$work/fma" --tracks-per-genre 30
 
-step "stages 0-3 → $work (genrescope pipeline; complete stages are skipped)" "~4 min"
+step "stages 0-3 → $work (genrescope pipeline; complete stages are skipped)" "~2 min"
 "$bin" pipeline --fma "$work/fma" -o "$work"
 log "the bundle, metrics and plots are in $work/models"
 
 song=$(awk -F, 'NR > 1 && $6 == "test" { print $1; exit }' "$work/generalised/tracks.csv")
-step "stage 4 → $work/artifacts (genrescope artifacts: track $song's features, plots, predictions, MusiCNN tags, video)" "~30 s"
+step "stage 4 → $work/artifacts (genrescope artifacts: track $song's features, plots, predictions, MusiCNN tags, video)" "~5 s"
 "$bin" artifacts --song-id "$song" --metadata "$work/generalised" --server-data "$work/fma/fma_small" \
   -o "$work/artifacts" --models "$work/models" --generate-features --generate-video
 
