@@ -156,6 +156,7 @@ fn train_runs_on_ndarray_and_wgpu_and_their_bundles_load_on_flex() {
                 "{}",
                 text(&refused)
             );
+            assert!(!out.exists(), "a refused run created {}", out.display());
             continue;
         }
         let log = run_ok(&refs(&args));

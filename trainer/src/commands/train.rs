@@ -152,6 +152,9 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
             args.train.lr
         );
     }
+    // Before reading anything or creating the output: a backend this binary lacks (or a GPU
+    // that is not there) is refused in one line, with nothing written.
+    let dev = device(args.train.backend)?;
     let store = FeatureStore::open(&args.data)?;
     let available = store.features()?;
     let features: Vec<Feature> = if args.train.features.trim() == "all" {
@@ -217,7 +220,6 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
     let state = out.join(".train");
     fs::create_dir_all(&state).with_context(|| format!("cannot create {}", state.display()))?;
     fs::create_dir_all(out.join("plots"))?;
-    let dev = device(args.train.backend)?;
 
     let mut finished = Vec::new();
     for &feature in &features {
