@@ -27,6 +27,10 @@ step "the core with its burn models and without its decoder, for the browser (ca
 cargo build --quiet --target wasm32-unknown-unknown --profile wasm-release -p genrescope-core \
   --no-default-features --features model
 
+step "clippy on the page for wasm32, warnings denied (its lib, bins and browser tests, on the site's build)"
+cargo clippy --quiet --release --target wasm32-unknown-unknown -p genrescope-web --features webgpu \
+  --bins --lib --tests -- -D warnings || failed_clippy=1
+
 step "fixtures (make-mp3) → target/e2e-fixtures/"
 # The fixtures tool links the trainer library (burn). Built as test.sh's `cargo test` builds
 # (NATIVE_TESTS, all targets, so with the same dev-dependency features; the benches compile
@@ -50,6 +54,9 @@ cp "$fx/work/models/manifest.json" "$fx/work/models/"*.bpk target/e2e-site/model
 "$bin" tag "$fx/fixture.mp3" --model msd --json >"$fx/cli/tags-msd.json"
 
 failed=()
+if [ "${failed_clippy:-0}" -ne 0 ]; then
+  failed+=("clippy (wasm32)")
+fi
 
 step "wasm-bindgen tests in headless Chromium"
 # With the WebGPU build, so MusiCNN is checked on WebGPU too (SwiftShader's software adapter:

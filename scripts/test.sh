@@ -13,6 +13,10 @@ status=0
 log "formatting (cargo fmt --check)"
 cargo fmt --all --check || status=1
 
+log "clippy, warnings denied: the native workspace with the trainer's backends, and the trainer without them"
+cargo clippy "${NATIVE_TESTS[@]}" --all-targets -- -D warnings || status=1
+cargo clippy --release -p genrescope --all-targets -- -D warnings || status=1
+
 log "the core without its decode feature (cargo check)"
 cargo check --release -p genrescope-core --no-default-features || status=1
 

@@ -24,9 +24,9 @@ impl Lcg {
 }
 
 #[test]
-fn empty_input_is_no_audio() {
+fn empty_input_is_its_own_kind() {
     let err = audio::decode(Vec::new(), Some("mp3")).unwrap_err();
-    assert!(matches!(err, Error::NoAudio(_)), "{err}");
+    assert!(matches!(err, Error::Empty), "{err}");
     assert!(err.to_string().contains("empty"), "{err}");
 }
 
@@ -124,6 +124,10 @@ fn offset_past_the_end_is_a_clear_error() {
         Some(14.0),
     )
     .unwrap_err();
+    assert!(
+        matches!(err, Error::OffsetPastEnd { offset, .. } if offset == 60.0),
+        "{err}"
+    );
     assert!(err.to_string().contains("past the end"), "{err}");
 }
 

@@ -13,8 +13,8 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use clap::ValueEnum;
-use genrescope::cli::Backend;
-use genrescope::commands::train::device;
+use genrescope::device::Backend;
+use genrescope::device::device;
 use genrescope_core::Feature;
 use genrescope_core::model::{Architecture, GenreModel};
 

@@ -13,7 +13,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use genrescope::tagging::tagger;
+use genrescope::stages::tag::tagger::tagger;
 use genrescope_core::model::Bundle;
 use genrescope_core::model::burn::prelude::Device;
 use genrescope_core::musicnn::{N_MELS, PATCH_FRAMES, TagModel};

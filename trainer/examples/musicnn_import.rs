@@ -49,8 +49,10 @@ fn main() -> Result<()> {
 
 fn read(dir: &Path, name: &str) -> genrescope_core::Result<(Vec<usize>, Vec<f32>)> {
     let path = dir.join(format!("{}.npy", name.replace('/', "__")));
-    let a: ArrayD<f32> = read_npy(&path)
-        .map_err(|e| genrescope_core::Error::Bundle(format!("{}: {e}", path.display())))?;
+    let a: ArrayD<f32> = read_npy(&path).map_err(|e| genrescope_core::Error::MissingFile {
+        file: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
     let shape = a.shape().to_vec();
     Ok((shape, a.into_iter().collect()))
 }

@@ -4,6 +4,12 @@ use std::path::PathBuf;
 
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
+pub use crate::device::Backend;
+use crate::stages::SignalWindow;
+use crate::stages::demo_data::DemoSettings;
+use crate::stages::train::Hyper;
+use crate::stages::transform;
+
 /// Genrescope: music-genre recognition over the FMA dataset, with librosa-equal features.
 #[derive(Debug, Parser)]
 #[command(name = "genrescope", version, about)]
@@ -32,6 +38,23 @@ pub enum Command {
     Artifacts(ArtifactsArgs),
     /// Tag one audio file with the pretrained MusiCNN (50 tags per 3 s patch, no training needed).
     Tag(TagArgs),
+}
+
+impl Command {
+    /// The subcommand's name, as typed: the stage an error line names.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Generalise(_) => "generalise",
+            Command::Transform(_) => "transform",
+            Command::DemoData(_) => "demo-data",
+            Command::Extract(_) => "extract",
+            Command::Train(_) => "train",
+            Command::Pipeline(_) => "pipeline",
+            Command::Features(_) => "features",
+            Command::Artifacts(_) => "artifacts",
+            Command::Tag(_) => "tag",
+        }
+    }
 }
 
 /// A MusiCNN model, as the command line names it.
@@ -76,28 +99,10 @@ pub struct TagArgs {
     /// Files tagged at once [default: every core].
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
-}
-
-/// The burn backend models train on, chosen at run time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Backend {
-    /// burn's flex CPU backend (multi-threaded, SIMD).
-    Flex,
-    /// burn's ndarray CPU backend.
-    Ndarray,
-    /// wgpu: the GPU (Vulkan, Metal, DX12); Mesa's lavapipe on a machine without one.
-    Wgpu,
-}
-
-impl Backend {
-    /// The name used on the command line and in the bundle.
-    pub fn name(self) -> &'static str {
-        match self {
-            Backend::Flex => "flex",
-            Backend::Ndarray => "ndarray",
-            Backend::Wgpu => "wgpu",
-        }
-    }
+    /// Refuse damaged files (corrupt frames, cut off mid-frame) instead of tagging what
+    /// decoded with a warning.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// How stage 3 trains: the seed's flags.
@@ -110,16 +115,16 @@ pub struct TrainSettings {
     #[arg(long, default_value = "all", value_name = "LIST")]
     pub features: String,
     /// The burn backend.
-    #[arg(long, value_enum, default_value_t = Backend::Flex)]
+    #[arg(long, value_enum, default_value_t = Hyper::default().backend)]
     pub backend: Backend,
     /// Seed of the weights, the shuffling and (without FMA's split) the split.
-    #[arg(long, default_value_t = 42, value_name = "S")]
+    #[arg(long, default_value_t = Hyper::default().seed, value_name = "S")]
     pub seed: u64,
     /// Examples per training step.
-    #[arg(long, default_value_t = 16, value_name = "B")]
+    #[arg(long, default_value_t = Hyper::default().batch_size, value_name = "B")]
     pub batch_size: usize,
     /// Adam's learning rate.
-    #[arg(long, default_value_t = 1e-3, value_name = "X")]
+    #[arg(long, default_value_t = Hyper::default().lr, value_name = "X")]
     pub lr: f64,
 }
 
@@ -148,7 +153,7 @@ pub struct PipelineArgs {
     #[arg(short, long, value_name = "DIR")]
     pub output: PathBuf,
     /// Epochs per model.
-    #[arg(short, long, default_value_t = 12, value_name = "N")]
+    #[arg(short, long, default_value_t = Hyper::default().epochs, value_name = "N")]
     pub epochs: usize,
     /// `all`, or a comma-separated list of feature names to extract and train.
     #[arg(long, default_value = "all", value_name = "LIST")]
@@ -159,10 +164,10 @@ pub struct PipelineArgs {
     #[command(flatten)]
     pub signal: WindowArgs,
     /// The burn backend.
-    #[arg(long, value_enum, default_value_t = Backend::Flex)]
+    #[arg(long, value_enum, default_value_t = Hyper::default().backend)]
     pub backend: Backend,
     /// Seed of the weights, the shuffling and (without FMA's split) the split.
-    #[arg(long, default_value_t = 42, value_name = "S")]
+    #[arg(long, default_value_t = Hyper::default().seed, value_name = "S")]
     pub seed: u64,
     /// Worker threads for transform and extract [default: every core].
     #[arg(short, long, value_name = "N")]
@@ -222,7 +227,7 @@ pub struct TransformArgs {
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
     /// Tracks per Parquet file.
-    #[arg(long, default_value_t = 128, value_name = "K")]
+    #[arg(long, default_value_t = transform::DEFAULT_BATCH_SIZE, value_name = "K")]
     pub batch_size: usize,
     /// Exit non-zero when any track fails.
     #[arg(long)]
@@ -233,14 +238,25 @@ pub struct TransformArgs {
 #[derive(Debug, Clone, Args)]
 pub struct WindowArgs {
     /// Start of the signal in the track, in seconds.
-    #[arg(long, default_value_t = 0.0, value_name = "S")]
+    #[arg(long, default_value_t = SignalWindow::default().offset, value_name = "S")]
     pub offset: f64,
     /// Length of the signal in seconds.
-    #[arg(long, default_value_t = 14.0, value_name = "S")]
+    #[arg(long, default_value_t = SignalWindow::default().signal_length, value_name = "S")]
     pub signal_length: f64,
     /// Sample rate the tracks are resampled to, in Hz.
-    #[arg(long, default_value_t = 22_050, value_name = "HZ")]
+    #[arg(long, default_value_t = SignalWindow::default().sr, value_name = "HZ")]
     pub sr: u32,
+}
+
+impl WindowArgs {
+    /// The stages' window.
+    pub fn window(&self) -> SignalWindow {
+        SignalWindow {
+            offset: self.offset,
+            signal_length: self.signal_length,
+            sr: self.sr,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -249,13 +265,13 @@ pub struct DemoDataArgs {
     #[arg(short, long, value_name = "DIR")]
     pub output: PathBuf,
     /// Tracks of each genre.
-    #[arg(long, default_value_t = 16, value_name = "N")]
+    #[arg(long, default_value_t = DemoSettings::default().tracks_per_genre, value_name = "N")]
     pub tracks_per_genre: usize,
     /// Seed of every random choice: the same seed writes the same files.
-    #[arg(long, default_value_t = 1, value_name = "S")]
+    #[arg(long, default_value_t = DemoSettings::default().seed, value_name = "S")]
     pub seed: u64,
     /// Length of each clip in seconds (FMA's clips are 30 s).
-    #[arg(long, default_value_t = 30.0, value_name = "S")]
+    #[arg(long, default_value_t = DemoSettings::default().clip_seconds, value_name = "S")]
     pub clip_seconds: f32,
 }
 
@@ -285,6 +301,10 @@ pub struct FeaturesArgs {
     /// `all`, or a comma-separated list of feature names.
     #[arg(long, default_value = "all", value_name = "LIST")]
     pub features: String,
+    /// Refuse a damaged file (corrupt frames, cut off mid-frame) instead of analysing what
+    /// decoded with a warning.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]

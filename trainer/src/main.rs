@@ -12,10 +12,12 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    // One line naming the stage, then the file, track or object and what is wrong.
+    let stage = cli.command.name();
     match commands::run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("genrescope: {err:#}");
+            eprintln!("genrescope {stage}: {err:#}");
             ExitCode::from(2)
         }
     }

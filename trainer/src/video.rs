@@ -50,7 +50,7 @@ pub fn write_mp4(
         let root = BitMapBackend::with_buffer(&mut background, SIZE).into_drawing_area();
         let rect = draw_feature(&root, plot)?;
         root.present()
-            .map_err(|e| anyhow!("drawing the video's background: {e:?}"))?;
+            .map_err(|e| anyhow!("drawing the video's background: {e}"))?;
         rect
     };
     let audio = scratch.join("audio.f32le");

@@ -488,7 +488,7 @@ fn bad_input_exits_with_one_line_and_leaves_the_output_as_it_was() {
                 "-o".into(),
                 out.display().to_string(),
             ],
-            "nope.mp3: no such file".into(),
+            "nope.mp3: missing: no such file".into(),
         ),
         (
             vec![

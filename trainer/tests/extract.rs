@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 mod common;
 
 use common::{genrescope, kill_when, text};
-use genrescope::signals::{batch_files, read_batch};
+use genrescope::formats::signals::{batch_files, read_batch};
 use genrescope_core::{Feature, FeatureConfig, compute};
 use ndarray::{Array1, Array2, Array3, s};
 use ndarray_npy::read_npy;

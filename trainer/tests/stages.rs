@@ -8,7 +8,7 @@ mod common;
 
 use common::{genrescope, kill_when, names, snr_db, text};
 use genrescope::fma::clean;
-use genrescope::signals::{batch_files, read_batch};
+use genrescope::formats::signals::{batch_files, read_batch};
 
 /// FMA's three header rows for the columns given (level 0, level 1).
 fn header(columns: &[(&str, &str)]) -> String {

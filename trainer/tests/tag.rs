@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use arrow_array::{Array, FixedSizeListArray, Float32Array, ListArray, StringArray};
 use common::{genrescope, kill_when, run_ok, text};
-use genrescope::table::{column, read_parquet};
+use genrescope::formats::table::{column, read_parquet};
 use ndarray::{Array2, ArrayD, Ix2};
 use ndarray_npy::read_npy;
 use serde_json::Value;
@@ -251,11 +251,19 @@ fn a_folder_is_tagged_into_parquet_and_json_lines_with_failures_listed() {
     assert!(out.status.success(), "{}", text(&out));
     // Every failure is one line naming the file and one row of the failures list (the demo
     // data has an empty and a broken MP3 as FMA does; junk.mp3 is ours); the rest are rows.
+    // Damaged files (the demo's truncated MP3s) are tagged as far as they decode, each with
+    // one warning line naming it and the damage.
     let err = String::from_utf8_lossy(&out.stderr);
-    let (summary, failed_lines) = err
+    let (warnings, lines): (Vec<&str>, Vec<&str>) = err
         .trim()
         .lines()
-        .collect::<Vec<_>>()
+        .partition(|l| l.starts_with("genrescope: warning: "));
+    assert_eq!(warnings.len(), 2, "{err}");
+    assert!(
+        warnings.iter().all(|w| w.contains(": truncated: ")),
+        "{err}"
+    );
+    let (summary, failed_lines) = lines
         .split_last()
         .map(|(s, f)| (s.to_string(), f.to_vec()))
         .unwrap();
@@ -272,6 +280,13 @@ fn a_folder_is_tagged_into_parquet_and_json_lines_with_failures_listed() {
     assert!(failed.iter().any(|p| p.ends_with("junk.mp3")), "{failures}");
     assert!(!dir.path().join("out/tags.parquet.parts").exists());
     let rows = parquet_rows(&table);
+    for w in &warnings {
+        let path = w["genrescope: warning: ".len()..]
+            .split(": truncated")
+            .next()
+            .unwrap();
+        assert!(rows.contains_key(path), "{path} was not tagged: {err}");
+    }
     assert!(
         summary.contains(&format!("{} files: {} tagged", audio.len(), rows.len())),
         "{err}"

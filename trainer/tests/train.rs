@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 mod common;
 
 use common::{genrescope, run_ok, text};
-use genrescope::train::data::FeatureStore;
+use genrescope::formats::features::FeatureStore;
 use genrescope_core::Feature;
 use genrescope_core::model::burn::prelude::Device;
 use genrescope_core::model::{Bundle, BundleManifest, argmax};

@@ -2,7 +2,7 @@
 //! length limit, the track's details, per-feature statistics (which the end-to-end tests
 //! compare with the CLI's files) and number formatting.
 
-use genrescope_core::audio::Decoded;
+use genrescope_core::audio::{DamagePolicy, Decoded};
 use ndarray::ArrayD;
 use serde::{Deserialize, Serialize};
 
@@ -23,30 +23,33 @@ pub struct TrackInfo {
     pub truncated: bool,
 }
 
-/// Decodes the file, refusing it when it holds no audio or runs longer than `max_seconds`
-/// (decoding stops soon after that, so an hour-long file costs no more memory than the
-/// limit). `name` is the file's name, for messages; its extension is the decoder's hint.
+/// Decodes the file through the core's one track loader
+/// ([`genrescope_core::audio::decode_track`]) under its [`DamagePolicy::Analyse`]: a damaged
+/// file is analysed as far as it decodes and its damage shown with the track (as the CLI's
+/// single-file tools do). Refuses it when it holds no audio or runs longer than `max_seconds`
+/// (decoding stops soon after that, so an hour-long file costs no more memory than the limit).
+/// `name` is the file's name, for messages; its extension is the decoder's hint.
 pub fn decode_limited(bytes: Vec<u8>, name: &str, max_seconds: f64) -> Result<Decoded, AppError> {
-    if bytes.is_empty() {
-        return Err(AppError::NoAudio {
-            file: name.to_string(),
-            reason: "the file is empty (0 bytes)".into(),
-        });
-    }
-    let decoded =
-        genrescope_core::audio::decode_prefix(bytes, extension(name).as_deref(), max_seconds + 1.0)
-            .map_err(|e| AppError::decode(name, e))?;
+    let no_audio = |reason: &str| AppError::NoAudio {
+        file: name.to_string(),
+        reason: reason.into(),
+    };
+    let hint = extension(name);
+    let (decoded, _damage) = genrescope_core::audio::decode_track(
+        bytes,
+        hint.as_deref(),
+        DamagePolicy::Analyse,
+        Some(max_seconds + 1.0),
+    )
+    .map_err(|e| match e {
+        genrescope_core::Error::Empty => no_audio("the file is empty (0 bytes)"),
+        e => AppError::decode(name, e),
+    })?;
     if decoded.sample_rate == 0 {
-        return Err(AppError::NoAudio {
-            file: name.to_string(),
-            reason: "the stream has no sample rate".into(),
-        });
+        return Err(no_audio("the stream has no sample rate"));
     }
     if decoded.samples.is_empty() {
-        return Err(AppError::NoAudio {
-            file: name.to_string(),
-            reason: "no samples decoded".into(),
-        });
+        return Err(no_audio("no samples decoded"));
     }
     if decoded.duration() > max_seconds + 1e-6 {
         return Err(AppError::TooLong {

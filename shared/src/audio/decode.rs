@@ -7,13 +7,15 @@
 
 use std::io::Cursor;
 
-use symphonia::core::codecs::audio::AudioDecoderOptions;
+use symphonia::core::audio::GenericAudioBufferRef;
 use symphonia::core::codecs::audio::well_known::CODEC_ID_MP3;
+use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::probe::Hint;
-use symphonia::core::formats::{FormatOptions, TrackType};
+use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
 use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::MetadataOptions;
+use symphonia::core::packet::Packet;
 
 use crate::dsp::resample::resample;
 use crate::error::{Error, Result};
@@ -48,10 +50,10 @@ impl Decoded {
         let native = self.sample_rate;
         let start = (offset * f64::from(native)) as usize;
         if start >= self.samples.len() {
-            return Err(Error::NoAudio(format!(
-                "offset {offset} s is past the end of the audio ({:.3} s)",
-                self.duration()
-            )));
+            return Err(Error::OffsetPastEnd {
+                offset,
+                duration: self.duration(),
+            });
         }
         let end = match duration {
             Some(d) => (start + (d * f64::from(native)) as usize).min(self.samples.len()),
@@ -101,7 +103,9 @@ pub fn decode_prefix(bytes: Vec<u8>, hint: Option<&str>, seconds: f64) -> Result
 
 /// `librosa.load(path, sr=sr, mono=True, offset=offset, duration=duration)` on the file in
 /// `bytes`: decode, keep `[offset, offset + duration)` seconds (counted in the file's own
-/// frames, as libsndfile seeks), average the channels, resample to `sr`.
+/// frames, as libsndfile seeks), average the channels, resample to `sr`. Damage is analysed
+/// through, as libsndfile does: [`load_track`](super::load_track) with
+/// [`DamagePolicy::Analyse`](super::DamagePolicy::Analyse) and the window as is.
 pub fn load(
     bytes: Vec<u8>,
     hint: Option<&str>,
@@ -109,12 +113,18 @@ pub fn load(
     offset: f64,
     duration: Option<f64>,
 ) -> Result<Vec<f32>> {
-    Ok(load_decoded(bytes, hint, sr, offset, duration)?.samples)
+    let window = super::Window {
+        sr,
+        offset,
+        length: duration,
+        fit: super::Fit::AsIs,
+    };
+    Ok(super::load_track(bytes, hint, &window, super::DamagePolicy::Analyse)?.samples)
 }
 
-/// As [`load`], but returns the [`Decoded`] record (with `sample_rate == sr`) so callers can
-/// see skipped packets and truncation.
-pub fn load_decoded(
+/// Decodes up to the end of `[offset, offset + duration)` at the file's own rate (the start is
+/// decoded too, or skipped as silence where that is exact): what a window needs.
+pub(crate) fn decode_frames_window(
     bytes: Vec<u8>,
     hint: Option<&str>,
     sr: u32,
@@ -124,10 +134,7 @@ pub fn load_decoded(
     check_window(sr, offset, duration)?;
     // Decoding stops once the window is complete; the rate is known only after probing, so
     // the limit is given in seconds and turned into frames inside.
-    let mut decoded = decode_frames(bytes, hint, Some((offset, duration)))?;
-    decoded.samples = decoded.window(sr, offset, duration)?;
-    decoded.sample_rate = sr;
-    Ok(decoded)
+    decode_frames(bytes, hint, Some((offset, duration)))
 }
 
 fn sym_error(context: &str, e: SymError) -> Error {
@@ -140,14 +147,21 @@ fn sym_error(context: &str, e: SymError) -> Error {
     }
 }
 
-/// Decodes to mono; with `window = Some((offset, duration))` stops once the window is complete.
-fn decode_frames(
-    bytes: Vec<u8>,
-    hint: Option<&str>,
-    window: Option<(f64, Option<f64>)>,
-) -> Result<Decoded> {
+/// A file probed and its decoder opened.
+struct Opened {
+    format: Box<dyn FormatReader>,
+    track_id: u32,
+    /// The length the container declares (LAME/Xing/VBRI tag, FLAC STREAMINFO, WAV size),
+    /// gapless: a stream that ends well short of it was cut off.
+    declared_frames: Option<u64>,
+    params: AudioCodecParameters,
+    decoder: Box<dyn AudioDecoder>,
+}
+
+/// Probes `bytes` and opens the decoder of its default audio track.
+fn open(bytes: Vec<u8>, hint: Option<&str>) -> Result<Opened> {
     if bytes.is_empty() {
-        return Err(Error::NoAudio("the file is empty (0 bytes)".into()));
+        return Err(Error::Empty);
     }
     let mss = MediaSourceStream::new(
         Box::new(Cursor::new(bytes)),
@@ -157,7 +171,7 @@ fn decode_frames(
     if let Some(ext) = hint {
         probe_hint.with_extension(ext);
     }
-    let mut format = symphonia::default::get_probe()
+    let format = symphonia::default::get_probe()
         .probe(
             &probe_hint,
             mss,
@@ -174,8 +188,6 @@ fn decode_frames(
         .default_track(TrackType::Audio)
         .ok_or_else(|| Error::NoAudio("the file has no audio track".into()))?;
     let track_id = track.id;
-    // The length the container declares (LAME/Xing/VBRI tag, FLAC STREAMINFO, WAV size),
-    // gapless: a stream that ends well short of it was cut off.
     let declared_frames = track.num_frames;
     let params = track
         .codec_params
@@ -183,17 +195,118 @@ fn decode_frames(
         .and_then(|p| p.audio())
         .ok_or_else(|| Error::Unsupported("the audio track has no codec parameters".into()))?
         .clone();
-    let mut decoder = symphonia::default::get_codecs()
+    let decoder = symphonia::default::get_codecs()
         .make_audio_decoder(&params, &AudioDecoderOptions::default())
         .map_err(|e| sym_error("opening the decoder", e))?;
+    Ok(Opened {
+        format,
+        track_id,
+        declared_frames,
+        params,
+        decoder,
+    })
+}
 
-    let mut rate = params.sample_rate;
-    let mut channels = params.channels.as_ref().map(|c| c.count()).unwrap_or(0);
-    let mut samples: Vec<f32> = Vec::new();
-    let mut interleaved: Vec<f32> = Vec::new();
-    let mut bad_packets = 0usize;
-    let mut good_packets = 0usize;
-    let mut truncated = false;
+/// The mono signal as it is decoded, with what decoding met on the way.
+#[derive(Default)]
+struct Mono {
+    samples: Vec<f32>,
+    interleaved: Vec<f32>,
+    rate: Option<u32>,
+    channels: usize,
+    bad_packets: usize,
+    good_packets: usize,
+    skipped_packets: usize,
+    truncated: bool,
+}
+
+impl Mono {
+    /// Appends a decoded buffer, averaged to mono; a rate that changes mid-stream is refused.
+    fn push(&mut self, buf: &GenericAudioBufferRef<'_>) -> Result<()> {
+        self.good_packets += 1;
+        let spec_rate = buf.spec().rate();
+        let n_ch = buf.spec().channels().count().max(1);
+        match self.rate {
+            Some(r) if r != spec_rate && !self.samples.is_empty() => {
+                return Err(Error::Malformed(format!(
+                    "the sample rate changes from {r} Hz to {spec_rate} Hz"
+                )));
+            }
+            _ => self.rate = Some(spec_rate),
+        }
+        self.channels = self.channels.max(n_ch);
+        buf.copy_to_vec_interleaved::<f32>(&mut self.interleaved);
+        if n_ch == 1 {
+            self.samples.extend_from_slice(&self.interleaved);
+        } else {
+            let scale = 1.0 / n_ch as f32;
+            self.samples.extend(
+                self.interleaved
+                    .chunks_exact(n_ch)
+                    .map(|f| f.iter().sum::<f32>() * scale),
+            );
+        }
+        Ok(())
+    }
+
+    /// `frames` of silence for packets not decoded (before a window, or while priming).
+    fn skip(&mut self, frames: u64) {
+        self.samples
+            .resize(self.samples.len() + frames as usize, 0.0);
+    }
+
+    /// The decoded track, or why there is none.
+    fn finish(self) -> Result<Decoded> {
+        let sample_rate = self
+            .rate
+            .filter(|&r| r > 0)
+            .ok_or_else(|| Error::Malformed("the sample rate is unknown".into()))?;
+        if self.good_packets == 0 && self.skipped_packets == 0 {
+            return Err(if self.bad_packets > 0 {
+                Error::Malformed(format!(
+                    "none of the {} audio packets could be decoded",
+                    self.bad_packets
+                ))
+            } else {
+                Error::NoAudio("the stream holds no audio packets".into())
+            });
+        }
+        if self.samples.is_empty() {
+            return Err(Error::NoAudio("the stream decoded to 0 samples".into()));
+        }
+        if let Some(i) = self.samples.iter().position(|v| !v.is_finite()) {
+            return Err(Error::Malformed(format!(
+                "decoded sample {i} is not finite"
+            )));
+        }
+        Ok(Decoded {
+            samples: self.samples,
+            sample_rate,
+            channels: self.channels,
+            bad_packets: self.bad_packets,
+            truncated: self.truncated,
+        })
+    }
+}
+
+/// Decodes to mono; with `window = Some((offset, duration))` stops once the window is complete.
+fn decode_frames(
+    bytes: Vec<u8>,
+    hint: Option<&str>,
+    window: Option<(f64, Option<f64>)>,
+) -> Result<Decoded> {
+    let Opened {
+        mut format,
+        track_id,
+        declared_frames,
+        params,
+        mut decoder,
+    } = open(bytes, hint)?;
+    let mut mono = Mono {
+        rate: params.sample_rate,
+        channels: params.channels.as_ref().map(|c| c.count()).unwrap_or(0),
+        ..Mono::default()
+    };
     let mut limit: Option<usize> = None;
     // Packets wholly before the window need not be decoded. An MP3 frame's output depends only
     // on the few frames before it (bit reservoir ≤ 511 bytes back, one granule of MDCT
@@ -207,36 +320,10 @@ fn decode_frames(
         }
         _ => 0,
     };
-    let mut skipped_packets = 0usize;
     // Decoding after a skip starts without the reservoir: errors there are not damage.
     let mut priming = 0u64;
 
-    loop {
-        let packet = match format.next_packet() {
-            Ok(Some(p)) => p,
-            Ok(None) => {
-                // MP3 has no end marker: symphonia ends the stream quietly at a torn frame.
-                // Short of the declared length by more than one frame (1152 samples) is a cut.
-                if declared_frames.is_some_and(|n| (samples.len() as u64) + 1152 < n) {
-                    truncated = true;
-                }
-                break;
-            }
-            Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                truncated = true;
-                break;
-            }
-            Err(SymError::ResetRequired) => break,
-            Err(SymError::DecodeError(_)) => {
-                // A damaged frame header: the reader resynchronises on the next call.
-                bad_packets += 1;
-                if bad_packets > 10_000 {
-                    return Err(Error::Malformed("too many damaged frames".into()));
-                }
-                continue;
-            }
-            Err(e) => return Err(sym_error("reading the stream", e)),
-        };
+    while let Some(packet) = next_packet(&mut *format, &mut mono, declared_frames)? {
         if packet.track_id != track_id {
             continue;
         }
@@ -246,88 +333,73 @@ fn decode_frames(
             .dur
             .get()
             .saturating_sub(packet.trim_start.get() + packet.trim_end.get());
-        if samples.len() as u64 + dur <= skip_until {
-            samples.resize(samples.len() + dur as usize, 0.0);
-            skipped_packets += 1;
+        if mono.samples.len() as u64 + dur <= skip_until {
+            mono.skip(dur);
+            mono.skipped_packets += 1;
             priming = PREROLL;
             continue;
         }
-        let buf = match decoder.decode(&packet) {
-            Ok(buf) => buf,
+        match decoder.decode(&packet) {
+            Ok(buf) => mono.push(&buf)?,
             Err(SymError::DecodeError(_)) | Err(SymError::IoError(_)) if priming > 0 => {
-                samples.resize(samples.len() + dur as usize, 0.0);
+                mono.skip(dur);
                 priming = priming.saturating_sub(dur.max(1));
                 continue;
             }
             Err(SymError::DecodeError(_)) | Err(SymError::IoError(_)) => {
-                bad_packets += 1;
+                mono.bad_packets += 1;
                 continue;
             }
             Err(e) => return Err(sym_error("decoding", e)),
-        };
-        good_packets += 1;
+        }
         priming = priming.saturating_sub(dur.max(1));
-        let spec_rate = buf.spec().rate();
-        let n_ch = buf.spec().channels().count().max(1);
-        match rate {
-            Some(r) if r != spec_rate && !samples.is_empty() => {
-                return Err(Error::Malformed(format!(
-                    "the sample rate changes from {r} Hz to {spec_rate} Hz"
-                )));
-            }
-            _ => rate = Some(spec_rate),
-        }
-        channels = channels.max(n_ch);
-        buf.copy_to_vec_interleaved::<f32>(&mut interleaved);
-        if n_ch == 1 {
-            samples.extend_from_slice(&interleaved);
-        } else {
-            let scale = 1.0 / n_ch as f32;
-            samples.extend(
-                interleaved
-                    .chunks_exact(n_ch)
-                    .map(|f| f.iter().sum::<f32>() * scale),
-            );
-        }
-        if let Some((offset, duration)) = window {
+        if let (Some((offset, duration)), Some(rate)) = (window, mono.rate) {
             let limit = *limit.get_or_insert_with(|| match duration {
                 Some(d) => {
-                    let sr = f64::from(spec_rate);
+                    let sr = f64::from(rate);
                     (offset * sr) as usize + (d * sr) as usize
                 }
                 None => usize::MAX,
             });
-            if samples.len() >= limit {
+            if mono.samples.len() >= limit {
                 break;
             }
         }
     }
+    mono.finish()
+}
 
-    let sample_rate = rate
-        .filter(|&r| r > 0)
-        .ok_or_else(|| Error::Malformed("the sample rate is unknown".into()))?;
-    if good_packets == 0 && skipped_packets == 0 {
-        return Err(if bad_packets > 0 {
-            Error::Malformed(format!(
-                "none of the {bad_packets} audio packets could be decoded"
-            ))
-        } else {
-            Error::NoAudio("the stream holds no audio packets".into())
-        });
+/// The next packet, or `None` at the end of the stream (marking a cut-off stream truncated);
+/// damaged frame headers are counted and skipped.
+fn next_packet(
+    format: &mut dyn FormatReader,
+    mono: &mut Mono,
+    declared_frames: Option<u64>,
+) -> Result<Option<Packet>> {
+    loop {
+        match format.next_packet() {
+            Ok(Some(p)) => return Ok(Some(p)),
+            Ok(None) => {
+                // MP3 has no end marker: symphonia ends the stream quietly at a torn frame.
+                // Short of the declared length by more than one frame (1152 samples) is a cut.
+                if declared_frames.is_some_and(|n| (mono.samples.len() as u64) + 1152 < n) {
+                    mono.truncated = true;
+                }
+                return Ok(None);
+            }
+            Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                mono.truncated = true;
+                return Ok(None);
+            }
+            Err(SymError::ResetRequired) => return Ok(None),
+            Err(SymError::DecodeError(_)) => {
+                // A damaged frame header: the reader resynchronises on the next call.
+                mono.bad_packets += 1;
+                if mono.bad_packets > 10_000 {
+                    return Err(Error::Malformed("too many damaged frames".into()));
+                }
+            }
+            Err(e) => return Err(sym_error("reading the stream", e)),
+        }
     }
-    if samples.is_empty() {
-        return Err(Error::NoAudio("the stream decoded to 0 samples".into()));
-    }
-    if let Some(i) = samples.iter().position(|v| !v.is_finite()) {
-        return Err(Error::Malformed(format!(
-            "decoded sample {i} is not finite"
-        )));
-    }
-    Ok(Decoded {
-        samples,
-        sample_rate,
-        channels,
-        bad_packets,
-        truncated,
-    })
 }

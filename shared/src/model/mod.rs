@@ -32,7 +32,7 @@ pub(crate) fn blocking<T>(
     call: impl std::future::Future<Output = crate::Result<T>>,
 ) -> crate::Result<T> {
     let refused = || {
-        Err(crate::Error::Bundle(
+        Err(crate::Error::Device(
             "this device hands results back asynchronously (WebGPU in a browser): \
              use the `_async` call"
                 .into(),
@@ -52,9 +52,9 @@ pub(crate) async fn read_f32<const D: usize>(
     tensor
         .into_data_async()
         .await
-        .map_err(|e| crate::Error::Bundle(format!("reading {what}: {e:?}")))?
+        .map_err(|e| crate::Error::Device(format!("reading {what}: {e}")))?
         .try_into_vec::<f32>()
-        .map_err(|e| crate::Error::Bundle(format!("reading {what}: {e:?}")))
+        .map_err(|e| crate::Error::Device(format!("reading {what}: {e}")))
 }
 
 /// Where the windows of a genre timeline start, in samples, for a track of `n` samples cut

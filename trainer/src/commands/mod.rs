@@ -1,13 +1,14 @@
-//! One module per subcommand.
+//! The command line's side of each stage: clap's arguments mapped to the stage's `Options`,
+//! its report printed, the exit code chosen. The work is in [`crate::stages`].
 
 mod artifacts;
 mod demo_data;
-pub mod extract;
-pub mod features;
+mod extract;
+mod features;
 mod generalise;
 mod pipeline;
 mod tag;
-pub mod train;
+mod train;
 mod transform;
 
 use std::process::ExitCode;

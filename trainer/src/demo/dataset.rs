@@ -25,7 +25,7 @@ use super::mp3;
 use super::styles::{Style, render};
 use super::synth::SplitMix64;
 use crate::fma::audio_path;
-use crate::output::{write_atomic, write_json};
+use crate::formats::output::{write_atomic, write_json};
 
 /// The sample rate of the demo MP3s, FMA's most common.
 pub const SAMPLE_RATE: u32 = 44_100;
@@ -189,6 +189,17 @@ pub struct DemoSettings {
     pub seed: u64,
     /// Clip length in seconds.
     pub clip_seconds: f32,
+}
+
+/// `genrescope demo-data`'s defaults: 16 tracks per genre, seed 1, 30 s clips (FMA's).
+impl Default for DemoSettings {
+    fn default() -> Self {
+        DemoSettings {
+            tracks_per_genre: 16,
+            seed: 1,
+            clip_seconds: 30.0,
+        }
+    }
 }
 
 /// The track list of a demo dataset: `tracks_per_genre` playable tracks of each style, plus

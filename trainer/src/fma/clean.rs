@@ -10,8 +10,8 @@ use arrow_array::{Array, BooleanArray, Float64Array, Int64Array, RecordBatch, St
 use arrow_schema::{DataType, Field, Schema};
 use serde::{Deserialize, Serialize};
 
-use crate::output::{write_atomic, write_json};
-use crate::table::{column, read_parquet, write_parquet};
+use crate::formats::output::{write_atomic, write_json};
+use crate::formats::table::{column, read_parquet, write_parquet};
 
 /// File names inside the folder `generalise` writes.
 pub const PARQUET: &str = "tracks.parquet";

@@ -43,7 +43,7 @@ impl<DB: DrawingBackend> Painter for PlottersPainter<'_, DB> {
                 [(x0, y0), (x1 - 1, y1 - 1)],
                 colour(c).filled(),
             ))
-            .map_err(|e| anyhow!("drawing a rectangle: {e:?}"))
+            .map_err(|e| anyhow!("drawing a rectangle: {e}"))
     }
 
     fn line(&mut self, points: &[(i32, i32)], c: Rgb, width: u32) -> Result<()> {
@@ -52,7 +52,7 @@ impl<DB: DrawingBackend> Painter for PlottersPainter<'_, DB> {
                 points.to_vec(),
                 colour(c).stroke_width(width),
             ))
-            .map_err(|e| anyhow!("drawing a line: {e:?}"))
+            .map_err(|e| anyhow!("drawing a line: {e}"))
     }
 
     fn text(
@@ -80,7 +80,7 @@ impl<DB: DrawingBackend> Painter for PlottersPainter<'_, DB> {
         let style = font.color(&BLACK).pos(Pos::new(h, v));
         self.area
             .draw(&Text::new(s.to_string(), at, style))
-            .map_err(|e| anyhow!("drawing text {s:?}: {e:?}"))
+            .map_err(|e| anyhow!("drawing text {s:?}: {e}"))
     }
 
     fn image(&mut self, at: (i32, i32), width: usize, _height: usize, rgba: &[u8]) -> Result<()> {
@@ -88,7 +88,7 @@ impl<DB: DrawingBackend> Painter for PlottersPainter<'_, DB> {
             let (x, y) = ((i % width) as i32, (i / width) as i32);
             self.area
                 .draw_pixel((at.0 + x, at.1 + y), &RGBColor(c[0], c[1], c[2]))
-                .map_err(|e| anyhow!("drawing pixels: {e:?}"))?;
+                .map_err(|e| anyhow!("drawing pixels: {e}"))?;
         }
         Ok(())
     }

@@ -23,8 +23,8 @@ pub fn fonts() {
     });
 }
 
-fn draw_err<E: std::fmt::Debug>(path: &Path) -> impl Fn(E) -> anyhow::Error + '_ {
-    move |e| anyhow!("drawing {}: {e:?}", path.display())
+fn draw_err<E: std::fmt::Display>(path: &Path) -> impl Fn(E) -> anyhow::Error + '_ {
+    move |e| anyhow!("drawing {}: {e}", path.display())
 }
 
 /// Writes `path` through a temporary file, so a crash never leaves a torn PNG.

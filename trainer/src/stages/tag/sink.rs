@@ -20,15 +20,16 @@ use arrow_array::{
 };
 use arrow_buffer::OffsetBuffer;
 use arrow_schema::{DataType, Field, Schema};
+use genrescope_core::audio::Damage;
 use genrescope_core::musicnn::net::Taggram;
 use genrescope_core::musicnn::{N_TAGS, PATCH_SECONDS, TagModel};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::Value;
 
-use crate::output::write_atomic;
-use crate::table::{column, parquet_batches, write_parquet, write_parquet_streamed};
-use crate::tagging::taggram_json;
+use super::tagger::taggram_json;
+use crate::formats::output::write_atomic;
+use crate::formats::table::{column, parquet_batches, write_parquet, write_parquet_streamed};
 
 /// One tagged file.
 pub struct Tagged {
@@ -36,7 +37,10 @@ pub struct Tagged {
     pub path: String,
     /// The decoded audio's length.
     pub seconds: f64,
+    /// MusiCNN's activations.
     pub taggram: Taggram,
+    /// What was wrong with the file, when it was tagged as far as it decoded.
+    pub damage: Damage,
 }
 
 /// The JSON Lines record of one file: [`taggram_json`] with its path and length.
@@ -44,6 +48,9 @@ pub fn record(t: &Tagged) -> Value {
     let mut v = taggram_json(&t.taggram);
     v["path"] = t.path.clone().into();
     v["seconds"] = t.seconds.into();
+    if !t.damage.is_none() {
+        v["damage"] = t.damage.to_string().into();
+    }
     v
 }
 

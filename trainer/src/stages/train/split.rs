@@ -7,8 +7,8 @@ use std::collections::HashMap;
 
 use anyhow::{Result, bail};
 
-use crate::demo::synth::SplitMix64;
 use crate::fma::clean::CleanTrack;
+use crate::rng::SplitMix64;
 
 /// Row indices of the three parts.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,4 +1,5 @@
-//! Reading a features folder (`genrescope extract`'s output) row by row, checked first.
+//! A features folder (`genrescope extract`'s output): its manifest, and reading it row by
+//! row, checked first.
 //!
 //! Nothing is loaded whole: a training batch reads its rows from the `.npy` files (the page
 //! cache keeps them warm), so fma_small's tens of GB of features train in bounded memory.
@@ -12,7 +13,43 @@ use genrescope_core::Feature;
 use ndarray::Array1;
 use ndarray_npy::ReadNpyExt;
 
-use crate::commands::extract::{MANIFEST, Manifest};
+use genrescope_core::FeatureConfig;
+use serde::{Deserialize, Serialize};
+
+/// Progress of an unfinished extraction; the folder is not usable while it is there.
+pub const PROGRESS: &str = ".extract-progress.json";
+/// The description of the features folder.
+pub const MANIFEST: &str = "manifest.json";
+
+/// What `extract` writes about a features folder (`manifest.json`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Rows (tracks) in every file.
+    pub rows: usize,
+    /// Samples per signal.
+    pub signal_samples: usize,
+    /// The feature parameters (librosa's names and defaults).
+    pub feature_config: FeatureConfig,
+    /// Genre titles; `labels.npy` indexes them.
+    pub classes: Vec<String>,
+    /// Each feature: its file and shape (N, …).
+    pub features: Vec<FeatureFile>,
+    /// `labels.npy`: int64, (N,).
+    pub labels: String,
+    /// `track_ids.npy`: int64, (N,).
+    pub track_ids: String,
+}
+
+/// One feature's file in the manifest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FeatureFile {
+    /// The feature's registry name.
+    pub name: String,
+    /// The file, relative to the folder.
+    pub file: String,
+    /// Its shape: (N, …) with librosa's per-track shape after N.
+    pub shape: Vec<usize>,
+}
 
 /// A `.npy` header: element type, shape, and where the data starts.
 #[derive(Debug, Clone, PartialEq)]
@@ -117,7 +154,7 @@ impl FeatureStore {
         })?;
         let manifest: Manifest = serde_json::from_str(&text)
             .with_context(|| format!("{} is not an extract manifest", mpath.display()))?;
-        if dir.join(".extract-progress.json").exists() {
+        if dir.join(PROGRESS).exists() {
             bail!(
                 "{}: extraction is unfinished; run `genrescope extract` again to complete it",
                 dir.display()

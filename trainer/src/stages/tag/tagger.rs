@@ -1,18 +1,14 @@
-//! MusiCNN tagging for the CLI: the converted weights are compiled into the binary, so
-//! `genrescope tag` and `genrescope artifacts` work anywhere without files beside them.
-
-use std::path::Path;
+//! MusiCNN for the CLI: the converted weights are compiled into the binary, so `tag` and
+//! `artifacts` work anywhere without files beside them.
 
 use anyhow::Result;
 use genrescope_core::model::burn::prelude::Device;
 use genrescope_core::musicnn::net::{Tagger, Taggram};
-use genrescope_core::musicnn::{PATCH_SECONDS, SR, TagModel};
+use genrescope_core::musicnn::{PATCH_SECONDS, TagModel};
 use serde_json::{Value, json};
 
-use crate::cli::SignalArgs;
-
-const MSD_WEIGHTS: &[u8] = include_bytes!("../../models/musicnn/msd_musicnn.bpk");
-const MTT_WEIGHTS: &[u8] = include_bytes!("../../models/musicnn/mtt_musicnn.bpk");
+const MSD_WEIGHTS: &[u8] = include_bytes!("../../../../models/musicnn/msd_musicnn.bpk");
+const MTT_WEIGHTS: &[u8] = include_bytes!("../../../../models/musicnn/mtt_musicnn.bpk");
 
 /// The model's tagger on burn's flex CPU backend.
 pub fn tagger(model: TagModel) -> Result<Tagger> {
@@ -21,17 +17,6 @@ pub fn tagger(model: TagModel) -> Result<Tagger> {
         TagModel::Mtt => MTT_WEIGHTS,
     };
     Ok(Tagger::load(model, bytes.to_vec(), &Device::flex())?)
-}
-
-/// The whole file decoded to mono and resampled to 16 kHz, as `librosa.load(path, sr=16000)`
-/// (`genrescope features`' loader).
-pub fn load_16k(path: &Path) -> Result<Vec<f32>> {
-    let whole = SignalArgs {
-        offset: 0.0,
-        signal_length: None,
-        sr: SR,
-    };
-    crate::commands::features::load_signal(path, &whole)
 }
 
 /// `genrescope tag --json`'s object: the model, its 50 tags in the original's order, the

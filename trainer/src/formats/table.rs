@@ -12,7 +12,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
-use crate::output::write_atomic;
+use super::output::write_atomic;
 
 /// Writes `batches` (all of `schema`) as one Parquet file, atomically, Snappy-compressed.
 pub fn write_parquet(path: &Path, schema: Arc<Schema>, batches: &[RecordBatch]) -> Result<()> {

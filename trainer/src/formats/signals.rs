@@ -13,7 +13,7 @@ use arrow_array::{
 };
 use arrow_schema::{DataType, Field, Schema};
 
-use crate::table::{column, read_parquet, write_parquet};
+use super::table::{column, read_parquet, write_parquet};
 
 /// One track's signal.
 #[derive(Clone, Debug, PartialEq)]

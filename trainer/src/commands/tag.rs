@@ -1,0 +1,164 @@
+//! `genrescope tag`: the command line of [`crate::stages::tag`]: results as text or JSON
+//! Lines on stdout, or into a resumable file; failures and damage on stderr.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use genrescope_core::audio::DamagePolicy;
+use genrescope_core::musicnn::PATCH_SECONDS;
+
+use crate::cli::TagArgs;
+use crate::stages::tag::sink::{self, Tagged};
+use crate::stages::tag::{self, Observer, Options};
+
+pub fn run(args: &TagArgs) -> Result<ExitCode> {
+    if let Some(path) = &args.output
+        && args.json
+        && !is_jsonl(path)
+    {
+        bail!(
+            "flag --json writes JSON Lines; --output {} is not .jsonl",
+            path.display()
+        );
+    }
+    let options = Options {
+        inputs: args.inputs.clone(),
+        model: args.model.into(),
+        output: args.output.clone(),
+        jobs: args.jobs,
+        policy: if args.strict {
+            DamagePolicy::Refuse
+        } else {
+            DamagePolicy::Analyse
+        },
+    };
+    let mut printer = Printer {
+        args,
+        one_file: false,
+    };
+    let report = tag::run(&options, &mut printer)?;
+    if !printer.one_file {
+        summary(args, &report);
+    }
+    Ok(if report.tagged + report.resumed == 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+struct Printer<'a> {
+    args: &'a TagArgs,
+    one_file: bool,
+}
+
+impl Observer for Printer<'_> {
+    fn started(&mut self, files: usize) {
+        // One file, printed: the full report, without a progress summary.
+        self.one_file = files == 1 && self.args.output.is_none();
+    }
+
+    fn tagged(&mut self, t: &Tagged, seconds: f64) -> Result<()> {
+        print_result(t, self.args, seconds, self.one_file)
+    }
+
+    fn failed(&mut self, path: &str, reason: &str) {
+        eprintln!("genrescope: {path}: {reason}");
+    }
+
+    fn damaged(&mut self, t: &Tagged) {
+        eprintln!(
+            "genrescope: warning: {}: {}; tagged what decoded (--strict refuses damaged files)",
+            t.path, t.damage
+        );
+    }
+}
+
+/// One file's result on stdout: a JSON Lines record or the text report.
+fn print_result(t: &Tagged, args: &TagArgs, seconds: f64, one_file: bool) -> Result<()> {
+    let text = if args.json {
+        format!("{}\n", sink::record(t))
+    } else if one_file {
+        report(t, args.top, seconds)?
+    } else {
+        // A blank line between files.
+        format!("{}\n", report(t, args.top, seconds)?)
+    };
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        // A reader that went away (`| head`) is not an error.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
+/// The text report: the file, its length and patches, top tags and genres, a timeline.
+fn report(t: &Tagged, top: usize, seconds: f64) -> Result<String> {
+    let taggram = &t.taggram;
+    let fmt = |tags: &[(&str, f32)]| {
+        tags.iter()
+            .map(|(t, a)| format!("{t} {a:.2}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut out = String::new();
+    writeln!(
+        out,
+        "{}: {}, {} patch{} of 3 s, {} ({seconds:.2} s)",
+        t.path,
+        clock(t.seconds),
+        taggram.patches.len(),
+        if taggram.patches.len() == 1 { "" } else { "es" },
+        taggram.model.original_name(),
+    )?;
+    writeln!(out, "tags:   {}", fmt(&taggram.top(top)))?;
+    let genres = taggram.genres();
+    writeln!(out, "genres: {}", fmt(&genres[..genres.len().min(top)]))?;
+    writeln!(out, "timeline:")?;
+    let tags = taggram.model.tags();
+    for (i, patch) in taggram.patches.iter().enumerate() {
+        let mut order: Vec<usize> = (0..patch.len()).collect();
+        order.sort_by(|&a, &b| patch[b].total_cmp(&patch[a]));
+        let best: Vec<(&str, f32)> = order
+            .iter()
+            .take(top.min(3))
+            .map(|&t| (tags[t], patch[t]))
+            .collect();
+        writeln!(out, "  {}  {}", clock(i as f64 * PATCH_SECONDS), fmt(&best))?;
+    }
+    Ok(out)
+}
+
+fn summary(args: &TagArgs, report: &tag::Report) {
+    let failed = report.failures.len();
+    let failures = match (&args.output, failed) {
+        (Some(path), 1..) => format!(" (see {})", sink::failures_path(path).display()),
+        _ => String::new(),
+    };
+    eprintln!(
+        "{} files: {} tagged, {} already done, {failed} failed{failures}; {:.1} s, {:.1} files/s",
+        report.files,
+        report.tagged,
+        report.resumed,
+        report.seconds,
+        report.tagged as f64 / report.seconds
+    );
+}
+
+/// `m:ss`.
+fn clock(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
+fn is_jsonl(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "jsonl" | "ndjson" | "json"))
+}

@@ -1,0 +1,464 @@
+//! Stage 2, `extract`: streams the signal batches through the core crate and writes
+//! one `<feature>.npy` of shape (N, …) per feature, plus `labels.npy`, `track_ids.npy`,
+//! `classes.json` and `manifest.json`.
+//!
+//! Memory stays bounded: each .npy is created at its full size up front (numpy header, zeroed
+//! rows) and rows are written in place as they are computed, a few tracks at a time. The
+//! files are `<name>.npy.partial` until every row is in; `.extract-progress.json` records the
+//! rows that are on disk (written after the data is synced), so an interrupted run resumes
+//! from there, and the finished files appear by rename.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{IsTerminal, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use genrescope_core::{Feature, FeatureConfig, FeatureSet, compute};
+use indicatif::{ProgressBar, ProgressStyle};
+use ndarray_npy::{WritableElement, write_zeroed_npy};
+use parquet::file::reader::{FileReader, SerializedFileReader};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::formats::features::{FeatureFile, MANIFEST, Manifest, PROGRESS};
+use crate::formats::output::write_json;
+use crate::formats::signals::{Signal, batch_files, read_batch};
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct Progress {
+    manifest: Manifest,
+    batches: Vec<String>,
+    rows_done: usize,
+}
+
+/// A .npy being filled row by row.
+struct RowFile {
+    file: File,
+    data_start: u64,
+    row_bytes: u64,
+    partial: PathBuf,
+    done: PathBuf,
+}
+
+impl RowFile {
+    fn create<A: WritableElement>(
+        dir: &Path,
+        name: &str,
+        shape: &[usize],
+        resume: bool,
+    ) -> Result<Self> {
+        let done = dir.join(name);
+        let partial = dir.join(format!("{name}.partial"));
+        let row_bytes = (shape[1..].iter().product::<usize>() * std::mem::size_of::<A>()) as u64;
+        let data_bytes = row_bytes * shape[0] as u64;
+        let file = if resume && partial.exists() {
+            OpenOptions::new().read(true).write(true).open(&partial)
+        } else {
+            let f = File::options()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(&partial);
+            if let Ok(f) = &f {
+                write_zeroed_npy::<A, _>(f, ndarray::IxDyn(shape))
+                    .map_err(|e| anyhow::anyhow!("{e}"))
+                    .with_context(|| format!("creating {}", partial.display()))?;
+            }
+            f
+        }
+        .with_context(|| format!("cannot open {}", partial.display()))?;
+        let len = file.metadata()?.len();
+        let Some(data_start) = len.checked_sub(data_bytes) else {
+            bail!(
+                "{} is shorter than its {} rows; delete it to start again",
+                partial.display(),
+                shape[0]
+            );
+        };
+        Ok(RowFile {
+            file,
+            data_start,
+            row_bytes,
+            partial,
+            done,
+        })
+    }
+
+    fn write_row(&mut self, row: usize, bytes: &[u8]) -> Result<()> {
+        debug_assert_eq!(bytes.len() as u64, self.row_bytes);
+        self.file.seek(SeekFrom::Start(
+            self.data_start + row as u64 * self.row_bytes,
+        ))?;
+        self.file
+            .write_all(bytes)
+            .with_context(|| format!("writing {}", self.partial.display()))
+    }
+
+    fn sync(&self) -> Result<()> {
+        self.file
+            .sync_data()
+            .with_context(|| format!("syncing {}", self.partial.display()))
+    }
+
+    fn finish(self) -> Result<()> {
+        self.sync()?;
+        fs::rename(&self.partial, &self.done).with_context(|| {
+            format!(
+                "cannot rename {} to {}",
+                self.partial.display(),
+                self.done.display()
+            )
+        })
+    }
+}
+
+/// What stage 2 reads and computes.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The signals folder `transform` wrote.
+    pub data: PathBuf,
+    /// Where to write the features folder.
+    pub output: PathBuf,
+    /// The features to compute, in the table's order or the order given.
+    pub features: Vec<Feature>,
+    /// Worker threads; every core when `None`.
+    pub jobs: Option<usize>,
+}
+
+/// What stage 2 did.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// The features folder's manifest.
+    pub manifest: Manifest,
+    /// Whether the folder already held these features (nothing was computed).
+    pub already_done: bool,
+    /// The row an interrupted run had reached, when this run resumed it.
+    pub resumed_at: Option<usize>,
+    /// Tracks computed in this run.
+    pub computed: usize,
+    /// Worker threads.
+    pub jobs: usize,
+    /// Wall time.
+    pub seconds: f64,
+}
+
+/// The signal batches and what their footers say.
+struct Signals {
+    files: Vec<PathBuf>,
+    counts: Vec<usize>,
+    names: Vec<String>,
+}
+
+impl Signals {
+    fn open(dir: &Path) -> Result<Signals> {
+        let files = batch_files(dir)?;
+        if files.is_empty() {
+            bail!(
+                "{} holds no batch-*.parquet files (the output of `genrescope transform`)",
+                dir.display()
+            );
+        }
+        let counts: Vec<usize> = files
+            .iter()
+            .map(|b| {
+                File::open(b)
+                    .map_err(anyhow::Error::from)
+                    .and_then(|f| Ok(SerializedFileReader::new(f)?))
+                    .map(|r| r.metadata().file_metadata().num_rows() as usize)
+                    .with_context(|| format!("{} is not a readable Parquet file", b.display()))
+            })
+            .collect::<Result<_>>()?;
+        let names = files
+            .iter()
+            .map(|b| {
+                b.file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        Ok(Signals {
+            files,
+            counts,
+            names,
+        })
+    }
+
+    /// The manifest the output will have: rate and length from the first track (every other
+    /// must match, checked as they are read).
+    fn manifest(&self, dir: &Path, which: &[Feature]) -> Result<Manifest> {
+        let rows: usize = self.counts.iter().sum();
+        let Some(first) = self.files.iter().zip(&self.counts).find(|(_, c)| **c > 0) else {
+            bail!("{}: the batches hold no tracks", dir.display());
+        };
+        let first = read_batch(first.0)?;
+        let Some(track) = first.first() else {
+            bail!(
+                "{}: its footer counts rows it does not hold",
+                first_name(&self.files)
+            );
+        };
+        let (sr, signal_samples) = (track.sample_rate, track.samples.len());
+        let cfg = FeatureConfig {
+            sr,
+            ..FeatureConfig::default()
+        };
+        cfg.validate().context("the signals' sample rate")?;
+        let classes: Vec<String> = {
+            let p = dir.join(crate::fma::clean::CLASSES);
+            serde_json::from_slice(
+                &fs::read(&p).with_context(|| format!("cannot read {}", p.display()))?,
+            )
+            .with_context(|| format!("{} is not a JSON list of genres", p.display()))?
+        };
+        let features = which
+            .iter()
+            .map(|f| FeatureFile {
+                name: f.name().to_owned(),
+                file: format!("{}.npy", f.name()),
+                shape: std::iter::once(rows)
+                    .chain(f.shape(signal_samples, &cfg))
+                    .collect(),
+            })
+            .collect();
+        Ok(Manifest {
+            rows,
+            signal_samples,
+            feature_config: cfg,
+            classes,
+            features,
+            labels: "labels.npy".into(),
+            track_ids: "track_ids.npy".into(),
+        })
+    }
+}
+
+fn first_name(files: &[PathBuf]) -> String {
+    files
+        .first()
+        .map(|f| f.display().to_string())
+        .unwrap_or_default()
+}
+
+/// Whether `out` already holds `manifest`'s features; an error when it holds others.
+fn already_done(out: &Path, manifest: &Manifest) -> Result<bool> {
+    if !out.join(MANIFEST).exists() {
+        return Ok(false);
+    }
+    let old: Manifest =
+        serde_json::from_slice(&fs::read(out.join(MANIFEST))?).with_context(|| {
+            format!(
+                "{} is not an extract manifest",
+                out.join(MANIFEST).display()
+            )
+        })?;
+    if old == *manifest && manifest.features.iter().all(|f| out.join(&f.file).exists()) {
+        return Ok(true);
+    }
+    bail!(
+        "{} holds other features or signals; choose another --output or remove it",
+        out.display()
+    );
+}
+
+/// The rows an interrupted run of the same extraction left on disk.
+fn rows_done(progress_path: &Path, manifest: &Manifest, batches: &[String]) -> Result<usize> {
+    let Ok(bytes) = fs::read(progress_path) else {
+        return Ok(0);
+    };
+    match serde_json::from_slice::<Progress>(&bytes) {
+        Ok(p) if p.manifest == *manifest && p.batches == batches => Ok(p.rows_done),
+        _ => bail!(
+            "{} holds an unfinished extraction of other features or signals; choose another \
+             --output or remove it",
+            progress_path.parent().unwrap_or(progress_path).display()
+        ),
+    }
+}
+
+/// The output files being filled.
+struct Outputs {
+    features: Vec<RowFile>,
+    labels: RowFile,
+    ids: RowFile,
+}
+
+impl Outputs {
+    fn create(out: &Path, manifest: &Manifest, resume: bool) -> Result<Outputs> {
+        let rows = manifest.rows;
+        Ok(Outputs {
+            features: manifest
+                .features
+                .iter()
+                .map(|f| RowFile::create::<f32>(out, &f.file, &f.shape, resume))
+                .collect::<Result<_>>()?,
+            labels: RowFile::create::<i64>(out, "labels.npy", &[rows], resume)?,
+            ids: RowFile::create::<i64>(out, "track_ids.npy", &[rows], resume)?,
+        })
+    }
+
+    fn sync(&self) -> Result<()> {
+        for f in self.features.iter().chain([&self.labels, &self.ids]) {
+            f.sync()?;
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<()> {
+        for f in self.features {
+            f.finish()?;
+        }
+        self.labels.finish()?;
+        self.ids.finish()
+    }
+}
+
+/// Runs stage 2, resuming an interrupted run of the same extraction.
+pub fn run(options: &Options) -> Result<Report> {
+    let started = Instant::now();
+    let which = &options.features;
+    let signals = Signals::open(&options.data)?;
+    let manifest = signals.manifest(&options.data, which)?;
+    let jobs = super::jobs(options.jobs);
+    let out = &options.output;
+    fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    if already_done(out, &manifest)? {
+        return Ok(Report {
+            manifest,
+            already_done: true,
+            resumed_at: None,
+            computed: 0,
+            jobs,
+            seconds: started.elapsed().as_secs_f64(),
+        });
+    }
+    let progress_path = out.join(PROGRESS);
+    let rows_done = rows_done(&progress_path, &manifest, &signals.names)?;
+    let resume = rows_done > 0;
+    let mut files = Outputs::create(out, &manifest, resume)?;
+    let save_progress = |rows_done: usize| {
+        write_json(
+            &progress_path,
+            &Progress {
+                manifest: manifest.clone(),
+                batches: signals.names.clone(),
+                rows_done,
+            },
+        )
+    };
+    if !resume {
+        save_progress(0)?;
+    }
+
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build()?;
+    let rows = manifest.rows;
+    let bar = ProgressBar::new(rows as u64);
+    bar.set_style(ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} tracks, {per_sec}, ETA {eta}",
+    )?);
+    bar.set_position(rows_done as u64);
+    let log_batches = !std::io::stderr().is_terminal();
+    let mut row = 0usize;
+    let mut computed = 0usize;
+    for (index, (path, &count)) in signals.files.iter().zip(&signals.counts).enumerate() {
+        if row + count <= rows_done {
+            row += count;
+            continue;
+        }
+        let batch = read_batch(path)?;
+        if batch.len() != count {
+            bail!(
+                "{}: {} rows, its footer says {count}",
+                path.display(),
+                batch.len()
+            );
+        }
+        let skip = rows_done.saturating_sub(row);
+        // A few tracks per step keep memory small (spectrograms are MBs each) and cores busy.
+        for (k, chunk) in batch[skip..].chunks(4 * jobs).enumerate() {
+            let at = row + skip + k * 4 * jobs;
+            check_signals(path, chunk, &manifest)?;
+            let sets = pool.install(|| {
+                chunk
+                    .par_iter()
+                    .map(|s| {
+                        compute(&s.samples, &manifest.feature_config, which)
+                            .with_context(|| format!("track {}", s.track_id))
+                    })
+                    .collect::<Result<Vec<_>>>()
+            })?;
+            write_rows(&mut files, at, chunk, &sets, which)?;
+            computed += chunk.len();
+            bar.inc(chunk.len() as u64);
+        }
+        row += count;
+        files.sync()?;
+        save_progress(row)?;
+        if log_batches {
+            eprintln!(
+                "batch {}/{}: {row}/{rows} tracks",
+                index + 1,
+                signals.files.len()
+            );
+        }
+    }
+    bar.finish_and_clear();
+    files.finish()?;
+    write_json(&out.join(crate::fma::clean::CLASSES), &manifest.classes)?;
+    write_json(&out.join(MANIFEST), &manifest)?;
+    fs::remove_file(&progress_path).ok();
+    Ok(Report {
+        manifest,
+        already_done: false,
+        resumed_at: resume.then_some(rows_done),
+        computed,
+        jobs,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Every track of a batch must have the first track's rate and length.
+fn check_signals(path: &Path, chunk: &[Signal], manifest: &Manifest) -> Result<()> {
+    let (sr, n) = (manifest.feature_config.sr, manifest.signal_samples);
+    for s in chunk {
+        if s.sample_rate != sr || s.samples.len() != n {
+            bail!(
+                "{}: track {} has {} samples at {} Hz where the others have {n} at {sr} Hz",
+                path.display(),
+                s.track_id,
+                s.samples.len(),
+                s.sample_rate
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Writes the computed rows `at..` of every file.
+fn write_rows(
+    files: &mut Outputs,
+    at: usize,
+    chunk: &[Signal],
+    sets: &[FeatureSet],
+    which: &[Feature],
+) -> Result<()> {
+    for (k, (s, set)) in chunk.iter().zip(sets).enumerate() {
+        for (file, feature) in files.features.iter_mut().zip(which) {
+            let Some(array) = set.get(*feature) else {
+                bail!("track {}: {feature} was not computed", s.track_id);
+            };
+            let array = array.as_standard_layout();
+            let bytes: Vec<u8> = array.iter().flat_map(|v| v.to_le_bytes()).collect();
+            file.write_row(at + k, &bytes)?;
+        }
+        files
+            .labels
+            .write_row(at + k, &i64::from(s.label).to_le_bytes())?;
+        files
+            .ids
+            .write_row(at + k, &(s.track_id as i64).to_le_bytes())?;
+    }
+    Ok(())
+}

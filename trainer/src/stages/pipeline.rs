@@ -1,0 +1,152 @@
+//! `pipeline`: stages 0–3 on one FMA folder, into one work folder, composed from the stage
+//! functions.
+//!
+//! `<work>/generalised`, `<work>/signals`, `<work>/features`, `<work>/models`. Every stage
+//! resumes and skips what is complete (generalise's `report.json` newer than the metadata,
+//! transform's finished batches, extract's manifest, train's finished models with equal
+//! settings), so a rerun after an interruption, or with more epochs, redoes only what it must.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use genrescope_core::Feature;
+
+use super::{SignalWindow, extract, generalise, train, transform};
+
+/// What the pipeline runs on, and how.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// An FMA folder holding `fma_metadata/` and the audio (`fma_<subset>/`).
+    pub fma: PathBuf,
+    /// The work folder.
+    pub output: PathBuf,
+    /// The FMA download the audio folder holds.
+    pub subset: String,
+    /// The window cut from every track.
+    pub window: SignalWindow,
+    /// The features to extract and train; all of them when `None`.
+    pub features: Option<Vec<Feature>>,
+    /// How the models train.
+    pub hyper: train::Hyper,
+    /// Worker threads for transform and extract; every core when `None`.
+    pub jobs: Option<usize>,
+}
+
+/// One step of the pipeline, as it happens.
+#[derive(Debug)]
+pub enum Step<'a> {
+    /// Stage `n` (`name`) begins.
+    Stage(usize, &'static str),
+    /// Stage 0 found its output complete and skipped.
+    Skipped(&'a Path),
+    /// Stage 0 finished.
+    Generalised(&'a generalise::Report),
+    /// Stage 1 finished.
+    Transformed(&'a transform::Report, &'a transform::Options),
+    /// Stage 2 finished.
+    Extracted(&'a extract::Report, &'a extract::Options),
+    /// Stage 3 finished.
+    Trained(&'a train::Report, &'a train::Options),
+}
+
+/// What the pipeline did.
+#[derive(Debug)]
+pub struct Report {
+    /// Stage 3's report.
+    pub train: train::Report,
+    /// The models folder.
+    pub models: PathBuf,
+    /// Wall time.
+    pub seconds: f64,
+}
+
+/// Runs stages 0–3, telling `on_step` about each as it goes.
+pub fn run(options: &Options, on_step: &mut dyn FnMut(Step)) -> Result<Report> {
+    let started = Instant::now();
+    let fma = &options.fma;
+    let metadata = fma.join("fma_metadata");
+    let audio = fma.join(format!("fma_{}", options.subset));
+    for (p, what) in [(&metadata, "metadata"), (&audio, "audio")] {
+        if !p.is_dir() {
+            bail!(
+                "{}: no {what} folder {} (an FMA folder holds fma_metadata/ and fma_{}/)",
+                fma.display(),
+                p.display(),
+                options.subset
+            );
+        }
+    }
+    let work = &options.output;
+    let generalised = work.join("generalised");
+    let signals = work.join("signals");
+    let features = work.join("features");
+    let models = work.join("models");
+
+    on_step(Step::Stage(0, "generalise"));
+    if complete(&generalised, &metadata) {
+        on_step(Step::Skipped(&generalised));
+    } else {
+        let report = generalise::run(&generalise::Options {
+            metadata_path: metadata,
+            output: Some(generalised.clone()),
+        })
+        .context("stage 0 (generalise)")?;
+        on_step(Step::Generalised(&report));
+    }
+
+    on_step(Step::Stage(1, "transform"));
+    let transform = transform::Options {
+        metadata: generalised.clone(),
+        data: audio,
+        output: signals.clone(),
+        window: options.window,
+        min_length: None,
+        subset: options.subset.clone(),
+        jobs: options.jobs,
+        batch_size: transform::DEFAULT_BATCH_SIZE,
+    };
+    let report = transform::run(&transform).context("stage 1 (transform)")?;
+    on_step(Step::Transformed(&report, &transform));
+
+    on_step(Step::Stage(2, "extract"));
+    let extract = extract::Options {
+        data: signals,
+        output: features.clone(),
+        features: options
+            .features
+            .clone()
+            .unwrap_or_else(|| Feature::ALL.to_vec()),
+        jobs: options.jobs,
+    };
+    let report = extract::run(&extract).context("stage 2 (extract)")?;
+    on_step(Step::Extracted(&report, &extract));
+
+    on_step(Step::Stage(3, "train"));
+    let train = train::Options {
+        data: features,
+        output: models.clone(),
+        metadata: generalised,
+        features: options.features.clone(),
+        hyper: options.hyper.clone(),
+    };
+    let report = train::run(&train).context("stage 3 (train)")?;
+    on_step(Step::Trained(&report, &train));
+    Ok(Report {
+        train: report,
+        models,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// generalise writes `report.json` after its tables: complete when it is there and newer than
+/// the metadata it was made from.
+fn complete(generalised: &Path, metadata: &Path) -> bool {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let Some(done) = modified(&generalised.join("report.json")) else {
+        return false;
+    };
+    ["tracks.csv", "genres.csv"]
+        .iter()
+        .all(|f| modified(&metadata.join(f)).is_some_and(|m| m <= done))
+}

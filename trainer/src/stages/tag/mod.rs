@@ -1,0 +1,206 @@
+//! Stage `tag`: MusiCNN's tags for audio files, one or a whole dataset.
+//!
+//! Files are tagged `jobs` at a time (each file's patches shared by the cores as well);
+//! results go to the caller (the command prints them) or to a resumable output file (see
+//! [`sink`]). A file that fails is reported to the caller and listed in
+//! `<name>.failures.csv`; the run goes on. Files load through the one track loader
+//! ([`crate::track`]) under the options' damage policy.
+
+pub mod inputs;
+pub mod sink;
+pub mod tagger;
+
+use std::collections::HashSet;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use genrescope_core::audio::{DamagePolicy, Window};
+use genrescope_core::musicnn::net::Tagger;
+use genrescope_core::musicnn::{SR, TagModel};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+
+use sink::{Output, Tagged};
+use tagger::tagger;
+
+/// What to tag, with which model, and where the tags go.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Audio files, and folders searched recursively for them.
+    pub inputs: Vec<PathBuf>,
+    /// Which pretrained model.
+    pub model: TagModel,
+    /// A resumable `.parquet` or `.jsonl` file; the caller gets each result when `None`.
+    pub output: Option<PathBuf>,
+    /// Files tagged at once; every core when `None`.
+    pub jobs: Option<usize>,
+    /// Damaged files: tagged as far as they decode (with the damage in the result), or
+    /// failures.
+    pub policy: DamagePolicy,
+}
+
+/// What the tagging did.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// Files found.
+    pub files: usize,
+    /// Files an earlier run had tagged into the output.
+    pub resumed: usize,
+    /// Files tagged now.
+    pub tagged: usize,
+    /// Files that failed: path and reason.
+    pub failures: Vec<(String, String)>,
+    /// Wall time.
+    pub seconds: f64,
+}
+
+/// What happens as files finish: a result (with the seconds it took) when there is no output
+/// file, and every failure.
+pub trait Observer {
+    /// The files are found: `files` in all.
+    fn started(&mut self, files: usize);
+    /// A file was tagged.
+    fn tagged(&mut self, tagged: &Tagged, seconds: f64) -> Result<()>;
+    /// A file failed, with why.
+    fn failed(&mut self, path: &str, reason: &str);
+    /// A file decoded with damage and was tagged as far as it decoded.
+    fn damaged(&mut self, tagged: &Tagged);
+}
+
+/// Tags every file, resuming the output file when there is one.
+pub fn run(options: &Options, observer: &mut dyn Observer) -> Result<Report> {
+    let started = Instant::now();
+    let files = inputs::collect(&options.inputs)?;
+    let (mut output, done) = match &options.output {
+        Some(path) => {
+            let (o, done) = Output::open(path, options.model)?;
+            (Some(o), done)
+        }
+        None => (None, HashSet::new()),
+    };
+    let todo: Vec<&Path> = files
+        .iter()
+        .map(|f| f.as_path())
+        .filter(|f| !done.contains(&f.display().to_string()))
+        .collect();
+    let resumed = files.len() - todo.len();
+    let tagger = tagger(options.model)?;
+    let jobs = super::jobs(options.jobs);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .context("cannot start the worker threads")?;
+
+    observer.started(files.len());
+    let one_file = files.len() == 1 && options.output.is_none();
+    let bar = progress_bar(todo.len() as u64, one_file);
+    let mut failures: Vec<(String, String)> = Vec::new();
+    let mut tagged = 0usize;
+    let (tx, rx) = mpsc::sync_channel::<(String, Result<Tagged, String>, f64)>(2 * jobs);
+    let stop = AtomicBool::new(false);
+    let written: Result<()> = std::thread::scope(|s| {
+        s.spawn(|| {
+            pool.install(|| {
+                todo.par_iter().for_each_with(tx, |tx, path| {
+                    if stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let t = Instant::now();
+                    let result = tag_file(&tagger, path, options.policy);
+                    let _ = tx.send((
+                        path.display().to_string(),
+                        result,
+                        t.elapsed().as_secs_f64(),
+                    ));
+                });
+            });
+        });
+        let result = (|| {
+            for (path, result, seconds) in rx {
+                bar.inc(1);
+                match result {
+                    Ok(t) => {
+                        tagged += 1;
+                        if !t.damage.is_none() {
+                            bar.suspend(|| observer.damaged(&t));
+                        }
+                        match &mut output {
+                            Some(o) => o.write(t)?,
+                            None => bar.suspend(|| observer.tagged(&t, seconds))?,
+                        }
+                    }
+                    Err(reason) => {
+                        bar.suspend(|| observer.failed(&path, &reason));
+                        failures.push((path, reason));
+                    }
+                }
+            }
+            Ok(())
+        })();
+        if result.is_err() {
+            // The output cannot take more: stop tagging what nobody will keep.
+            stop.store(true, Ordering::Relaxed);
+        }
+        result
+    });
+    bar.finish_and_clear();
+    written?;
+    if let (Some(output), Some(path)) = (output, &options.output) {
+        output.finish()?;
+        sink::write_failures(&sink::failures_path(path), &failures)?;
+    }
+    Ok(Report {
+        files: files.len(),
+        resumed,
+        tagged,
+        failures,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Decodes and tags one file; the error is the reason, without the path.
+fn tag_file(tagger: &Tagger, path: &Path, policy: DamagePolicy) -> Result<Tagged, String> {
+    // A decoder that panics on a hostile file costs that file, not the batch.
+    let result = catch_unwind(AssertUnwindSafe(|| -> Result<Tagged, String> {
+        let track =
+            crate::track::load(path, &Window::whole(SR), policy).map_err(|e| e.to_string())?;
+        let taggram = tagger
+            .tag(&track.samples)
+            .map_err(|e| format!("tagging with MusiCNN: {e}"))?;
+        Ok(Tagged {
+            path: path.display().to_string(),
+            seconds: track.samples.len() as f64 / f64::from(SR),
+            taggram,
+            damage: track.damage,
+        })
+    }));
+    match result {
+        Ok(result) => result,
+        Err(panic) => Err(format!(
+            "internal error while decoding: {}",
+            panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default()
+        )),
+    }
+}
+
+fn progress_bar(total: u64, hidden: bool) -> ProgressBar {
+    if hidden {
+        return ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+    }
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} files, {per_sec}, ETA {eta}",
+        )
+        .expect("a valid template"),
+    );
+    bar
+}
