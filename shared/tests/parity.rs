@@ -80,8 +80,23 @@ fn contract(feature: Feature) -> (&'static str, Metric, f64) {
     }
 }
 
+/// The features librosa refused for signal `name`, by `tools/reference/make_references.py`'s
+/// record in `features/manifest.json`; the test fails when the signal is not recorded.
+fn refused(name: &str) -> Vec<String> {
+    let path = reference_dir().join("features").join("manifest.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let Some(refused) = manifest["signals"][name]["refused"].as_object() else {
+        panic!("{}: signal {name} has no `refused` record", path.display());
+    };
+    refused.keys().cloned().collect()
+}
+
 fn check_signal(name: &str) {
     let dir = reference_dir().join("features").join(name);
+    let refused = refused(name);
     let y = load_f32(&dir.join("waveform.npy"));
     let y: Vec<f32> = y.iter().copied().collect();
     let cfg = FeatureConfig::default();
@@ -94,10 +109,23 @@ fn check_signal(name: &str) {
             got.iter().all(|v| v.is_finite()),
             "{name}/{feature}: non-finite values"
         );
-        if !path.exists() {
-            // librosa refused this input (see manifest.json); ours must still be finite.
+        let librosa_refused = refused.iter().any(|f| f == feature.name());
+        if librosa_refused {
+            // librosa refused this input; ours must still be finite, and there can be no
+            // reference to compare with.
+            assert!(
+                !path.exists(),
+                "{name}/{feature}: manifest.json says librosa refused it, but {} exists",
+                path.display()
+            );
             continue;
         }
+        // A missing reference is an incomplete reference set, never a pass.
+        assert!(
+            path.exists(),
+            "{name}/{feature}: no reference {} and manifest.json does not say librosa refused it",
+            path.display()
+        );
         let want = load_f32(&path);
         assert_eq!(
             got.shape(),
