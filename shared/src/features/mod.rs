@@ -1,20 +1,34 @@
 //! The feature registry and the one call that computes any subset of features.
 //!
 //! [`Feature`] is the single table of features that the trainer, the web app and the tests
-//! read. [`compute`] shares the work between features: one STFT for every STFT-based feature,
-//! one CQT for `chroma_cqt`, `chroma_cens` and `tonnetz`.
+//! read: each feature's row (a [`FeatureSpec`], in the `features!` table below) declares its
+//! name, axis and title, what it is computed from and how, its shape, the model trained on it,
+//! its input preparation and normalisation, and its plot. **A new feature is one row of that
+//! table**; the code that acts on a row ([`compute`], `model::Architecture::for_feature`,
+//! `model::InputTransform::for_feature`, `model::Normaliser::groups_for`,
+//! `plot::feature_plot`) reads these fields and never matches on [`Feature`].
+//!
+//! [`compute`] shares the work between features: one STFT for every STFT-based feature, one
+//! CQT for `chroma_cqt`, `chroma_cens` and `tonnetz`, each computed on first use.
 
 pub mod chroma_stft;
+mod intermediates;
 pub mod mel;
+mod spec;
 pub mod spectral;
 pub mod tonal;
 
-use ndarray::{Array1, Array2, ArrayD, Ix1, Ix2};
+use ndarray::{Array1, ArrayD, Ix1, Ix2};
 use serde::{Deserialize, Serialize};
 
 use crate::config::FeatureConfig;
-use crate::dsp;
+use crate::dsp::convert;
 use crate::error::{Error, Result};
+use intermediates::Intermediates;
+use spec::Compute::{Reads, Takes};
+pub use spec::{
+    DbConversion, FeatureSpec, ModelFamily, NormGroups, PlotSpec, Prep, Rows, Shape, Source,
+};
 
 /// What a feature's rows are, so plots can label their vertical axis as librosa.display would.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,7 +55,7 @@ pub enum Axis {
 }
 
 macro_rules! features {
-    ($( $(#[$doc:meta])* $variant:ident => $name:literal, $axis:ident, $title:literal; )*) => {
+    ($( $(#[$doc:meta])* $variant:ident => $spec:expr; )*) => {
         /// One feature of the table, named as librosa names it.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
@@ -53,60 +67,178 @@ macro_rules! features {
             /// Every feature, in the table's order.
             pub const ALL: &'static [Feature] = &[$(Feature::$variant),*];
 
-            /// The feature's name: the `.npy` file stem, the CLI and manifest name.
-            pub fn name(self) -> &'static str {
-                match self { $(Feature::$variant => $name,)* }
-            }
-
-            /// What the feature's rows are.
-            pub fn axis(self) -> Axis {
-                match self { $(Feature::$variant => Axis::$axis,)* }
-            }
-
-            /// The feature's title in plots and on the page.
-            pub fn title(self) -> &'static str {
-                match self { $(Feature::$variant => $title,)* }
+            /// The feature's row of the table: everything Genrescope decides per feature.
+            pub fn spec(self) -> &'static FeatureSpec {
+                match self {
+                    $(Feature::$variant => {
+                        const SPEC: FeatureSpec = $spec;
+                        &SPEC
+                    })*
+                }
             }
         }
     };
 }
 
+// The table. A new feature is one row here (and its variant's doc): its compute function reads
+// the intermediates it needs from `Intermediates` (add one there if it is new and shared).
 features! {
     /// `y`: the mono signal itself, shape `(n,)`.
-    Waveform => "waveform", Time, "Waveform";
+    Waveform => FeatureSpec {
+        name: "waveform", axis: Axis::Time, title: "Waveform",
+        source: Source::Signal, shape: Shape::Samples,
+        model: ModelFamily::WaveformCnn, prep: Prep::PLAIN, groups: NormGroups::One,
+        plot: PlotSpec::unit("amplitude"),
+        compute: Reads(|s, _| Ok(Array1::from(s.y().to_vec()).into_dyn())),
+    };
     /// `np.abs(np.fft.rfft(y))`, shape `(n // 2 + 1,)`.
-    Fourier => "fourier", Frequency, "Fourier magnitude";
+    Fourier => FeatureSpec {
+        name: "fourier", axis: Axis::Frequency, title: "Fourier magnitude",
+        source: Source::Signal, shape: Shape::RfftBins,
+        model: ModelFamily::Mlp, prep: Prep { db: DbConversion::Amplitude, log_bands: true },
+        groups: NormGroups::PerRow,
+        plot: PlotSpec::unit("|rfft(y)|"),
+        compute: Reads(|s, _| Ok(spectral::fourier(s.y()).into_dyn())),
+    };
     /// `amplitude_to_db(np.abs(stft(y)), ref=np.max)`, shape `(1 + n_fft/2, t)`.
-    Spectrogram => "spectrogram", Hz, "Spectrogram";
+    Spectrogram => FeatureSpec {
+        name: "spectrogram", axis: Axis::Hz, title: "Spectrogram",
+        source: Source::Stft, shape: Shape::Frames(Rows::NFreq),
+        model: ModelFamily::Cnn2d, prep: Prep::PLAIN, groups: NormGroups::PerRow,
+        plot: PlotSpec::DB_REF_MAX,
+        compute: Reads(|s, cfg| {
+            Ok(convert::amplitude_to_db(s.mag().view(), cfg.top_db).into_dyn())
+        }),
+    };
     /// `np.abs(stft(y))**2`, shape `(1 + n_fft/2, t)`.
-    PowerSpectrogram => "power_spectrogram", Hz, "Power spectrogram";
+    PowerSpectrogram => FeatureSpec {
+        name: "power_spectrogram", axis: Axis::Hz, title: "Power spectrogram",
+        source: Source::Power, shape: Shape::Frames(Rows::NFreq),
+        model: ModelFamily::Cnn2d, prep: Prep { db: DbConversion::Power, log_bands: false },
+        groups: NormGroups::PerRow,
+        plot: PlotSpec { title_suffix: "(shown in dB, ref = max)", unit: "dB", power_to_db: true },
+        compute: Takes(|s, _| Ok(s.take_power().into_dyn())),
+    };
     /// `power_to_db(melspectrogram(y=y, sr=sr), ref=np.max)`, shape `(n_mels, t)`.
-    Mel => "mel", Mel, "Mel spectrogram";
+    Mel => FeatureSpec {
+        name: "mel", axis: Axis::Mel, title: "Mel spectrogram",
+        source: Source::Mel, shape: Shape::Frames(Rows::NMels),
+        model: ModelFamily::Cnn2d, prep: Prep::PLAIN, groups: NormGroups::PerRow,
+        plot: PlotSpec::DB_REF_MAX,
+        compute: Reads(|s, cfg| {
+            Ok(convert::power_to_db(s.mel_power().view(), cfg.top_db).into_dyn())
+        }),
+    };
     /// `mfcc(y=y, sr=sr, n_mfcc=20)`, shape `(n_mfcc, t)`.
-    Mfcc => "mfcc", Coefficient, "MFCC";
+    Mfcc => FeatureSpec {
+        name: "mfcc", axis: Axis::Coefficient, title: "MFCC",
+        source: Source::Mel, shape: Shape::Frames(Rows::NMfcc),
+        model: ModelFamily::Cnn2d, prep: Prep::PLAIN, groups: NormGroups::PerRow,
+        plot: PlotSpec::unit(""),
+        compute: Reads(|s, cfg| Ok(mel::mfcc(s.mel_power().view(), cfg).into_dyn())),
+    };
     /// `chroma_stft(y=y, sr=sr)`, shape `(n_chroma, t)`.
-    ChromaStft => "chroma_stft", Chroma, "Chroma (STFT)";
+    ChromaStft => FeatureSpec {
+        name: "chroma_stft", axis: Axis::Chroma, title: "Chroma (STFT)",
+        source: Source::Power, shape: Shape::Frames(Rows::NChroma),
+        model: ModelFamily::Cnn2d, prep: Prep::PLAIN, groups: NormGroups::PerRow,
+        plot: PlotSpec::unit(""),
+        compute: Reads(|s, cfg| Ok(chroma_stft::chroma_stft(s.power().view(), cfg).into_dyn())),
+    };
     /// `chroma_cqt(y=y, sr=sr)`, shape `(12, t)`.
-    ChromaCqt => "chroma_cqt", Chroma, "Chroma (CQT)";
+    ChromaCqt => FeatureSpec {
+        name: "chroma_cqt", axis: Axis::Chroma, title: "Chroma (CQT)",
+        source: Source::ChromaCqt, shape: Shape::Frames(Rows::Fixed(12)),
+        model: ModelFamily::Cnn2d, prep: Prep::PLAIN, groups: NormGroups::PerRow,
+        plot: PlotSpec::unit(""),
+        compute: Takes(|s, _| Ok(s.take_chroma_cqt()?.into_dyn())),
+    };
     /// `chroma_cens(y=y, sr=sr)`, shape `(12, t)`.
-    ChromaCens => "chroma_cens", Chroma, "Chroma (CENS)";
+    ChromaCens => FeatureSpec {
+        name: "chroma_cens", axis: Axis::Chroma, title: "Chroma (CENS)",
+        source: Source::Cqt, shape: Shape::Frames(Rows::Fixed(12)),
+        model: ModelFamily::Cnn2d, prep: Prep::PLAIN, groups: NormGroups::PerRow,
+        plot: PlotSpec::unit(""),
+        compute: Reads(|s, cfg| Ok(tonal::chroma_cens(s.cqt_mag()?.view(), cfg).into_dyn())),
+    };
     /// `tonnetz(y=y, sr=sr)`, shape `(6, t)`.
-    Tonnetz => "tonnetz", Tonnetz, "Tonnetz";
+    Tonnetz => FeatureSpec {
+        name: "tonnetz", axis: Axis::Tonnetz, title: "Tonnetz",
+        source: Source::ChromaCqt, shape: Shape::Frames(Rows::Fixed(6)),
+        model: ModelFamily::Cnn2d, prep: Prep::PLAIN, groups: NormGroups::PerRow,
+        plot: PlotSpec::unit(""),
+        compute: Reads(|s, _| Ok(tonal::tonnetz(s.chroma_cqt()?.view()).into_dyn())),
+    };
     /// `spectral_centroid(y=y, sr=sr)`, shape `(1, t)`.
-    SpectralCentroid => "spectral_centroid", Value, "Spectral centroid";
+    SpectralCentroid => FeatureSpec {
+        name: "spectral_centroid", axis: Axis::Value, title: "Spectral centroid",
+        source: Source::Stft, shape: Shape::Frames(Rows::Fixed(1)),
+        model: ModelFamily::FrameCnn, prep: Prep::PLAIN, groups: NormGroups::PerRow,
+        plot: PlotSpec::unit("Hz"),
+        compute: Takes(|s, _| Ok(s.take_centroid().into_dyn())),
+    };
     /// `spectral_bandwidth(y=y, sr=sr)`, shape `(1, t)`.
-    SpectralBandwidth => "spectral_bandwidth", Value, "Spectral bandwidth";
+    SpectralBandwidth => FeatureSpec {
+        name: "spectral_bandwidth", axis: Axis::Value, title: "Spectral bandwidth",
+        source: Source::Stft, shape: Shape::Frames(Rows::Fixed(1)),
+        model: ModelFamily::FrameCnn, prep: Prep::PLAIN, groups: NormGroups::PerRow,
+        plot: PlotSpec::unit("Hz"),
+        compute: Reads(|s, cfg| {
+            let (mag, centroid) = s.mag_and_centroid();
+            Ok(spectral::spectral_bandwidth(mag.view(), centroid.view(), cfg).into_dyn())
+        }),
+    };
     /// `spectral_rolloff(y=y, sr=sr)`, shape `(1, t)`.
-    SpectralRolloff => "spectral_rolloff", Value, "Spectral roll-off";
+    SpectralRolloff => FeatureSpec {
+        name: "spectral_rolloff", axis: Axis::Value, title: "Spectral roll-off",
+        source: Source::Stft, shape: Shape::Frames(Rows::Fixed(1)),
+        model: ModelFamily::FrameCnn, prep: Prep::PLAIN, groups: NormGroups::PerRow,
+        plot: PlotSpec::unit("Hz"),
+        compute: Reads(|s, cfg| Ok(spectral::spectral_rolloff(s.mag().view(), cfg).into_dyn())),
+    };
     /// `spectral_contrast(y=y, sr=sr)`, shape `(n_bands + 1, t)`.
-    SpectralContrast => "spectral_contrast", Band, "Spectral contrast";
+    SpectralContrast => FeatureSpec {
+        name: "spectral_contrast", axis: Axis::Band, title: "Spectral contrast",
+        source: Source::Stft, shape: Shape::Frames(Rows::ContrastBands),
+        model: ModelFamily::FrameCnn, prep: Prep::PLAIN, groups: NormGroups::PerRow,
+        plot: PlotSpec::unit("dB"),
+        compute: Reads(|s, cfg| Ok(spectral::spectral_contrast(s.mag().view(), cfg).into_dyn())),
+    };
     /// `zero_crossing_rate(y)`, shape `(1, t)`.
-    ZeroCrossingRate => "zero_crossing_rate", Value, "Zero-crossing rate";
+    ZeroCrossingRate => FeatureSpec {
+        name: "zero_crossing_rate", axis: Axis::Value, title: "Zero-crossing rate",
+        source: Source::Signal, shape: Shape::Frames(Rows::Fixed(1)),
+        model: ModelFamily::FrameCnn, prep: Prep::PLAIN, groups: NormGroups::PerRow,
+        plot: PlotSpec::unit("rate"),
+        compute: Reads(|s, cfg| Ok(spectral::zero_crossing_rate(s.y(), cfg).into_dyn())),
+    };
     /// `rms(y=y)`, shape `(1, t)`.
-    Rms => "rms", Value, "RMS energy";
+    Rms => FeatureSpec {
+        name: "rms", axis: Axis::Value, title: "RMS energy",
+        source: Source::Signal, shape: Shape::Frames(Rows::Fixed(1)),
+        model: ModelFamily::FrameCnn, prep: Prep { db: DbConversion::Amplitude, log_bands: false },
+        groups: NormGroups::PerRow,
+        plot: PlotSpec::unit("RMS"),
+        compute: Reads(|s, cfg| Ok(spectral::rms(s.y(), cfg).into_dyn())),
+    };
 }
 
 impl Feature {
+    /// The feature's name: the `.npy` file stem, the CLI and manifest name.
+    pub fn name(self) -> &'static str {
+        self.spec().name
+    }
+
+    /// What the feature's rows are.
+    pub fn axis(self) -> Axis {
+        self.spec().axis
+    }
+
+    /// The feature's title in plots and on the page.
+    pub fn title(self) -> &'static str {
+        self.spec().title
+    }
+
     /// Looks a feature up by its name.
     pub fn from_name(name: &str) -> Result<Feature> {
         Feature::ALL
@@ -144,47 +276,7 @@ impl Feature {
     ///
     /// Exact at `sr <= 22050`; above it, the CQT features can have one frame more, as in librosa.
     pub fn shape(self, n: usize, cfg: &FeatureConfig) -> Vec<usize> {
-        let t = cfg.n_frames(n);
-        match self {
-            Feature::Waveform => vec![n],
-            Feature::Fourier => vec![n / 2 + 1],
-            Feature::Spectrogram | Feature::PowerSpectrogram => vec![cfg.n_freq(), t],
-            Feature::Mel => vec![cfg.n_mels, t],
-            Feature::Mfcc => vec![cfg.n_mfcc, t],
-            Feature::ChromaStft => vec![cfg.n_chroma, t],
-            Feature::ChromaCqt | Feature::ChromaCens => vec![12, t],
-            Feature::Tonnetz => vec![6, t],
-            Feature::SpectralContrast => vec![cfg.contrast_n_bands + 1, t],
-            Feature::SpectralCentroid
-            | Feature::SpectralBandwidth
-            | Feature::SpectralRolloff
-            | Feature::ZeroCrossingRate
-            | Feature::Rms => vec![1, t],
-        }
-    }
-
-    /// Whether the feature is computed from the shared STFT.
-    fn needs_stft(self) -> bool {
-        matches!(
-            self,
-            Feature::Spectrogram
-                | Feature::PowerSpectrogram
-                | Feature::Mel
-                | Feature::Mfcc
-                | Feature::ChromaStft
-                | Feature::SpectralCentroid
-                | Feature::SpectralBandwidth
-                | Feature::SpectralRolloff
-                | Feature::SpectralContrast
-        )
-    }
-
-    /// Whether the feature is computed from the shared CQT.
-    fn needs_cqt(self) -> bool {
-        matches!(
-            self,
-            Feature::ChromaCqt | Feature::ChromaCens | Feature::Tonnetz
-        )
+        self.spec().shape.of(n, cfg)
     }
 }
 
@@ -231,9 +323,6 @@ impl FeatureSet {
     }
 }
 
-/// `librosa.estimate_tuning`'s default FFT size, which `chroma_cqt` always uses.
-const TUNING_N_FFT: usize = 2048;
-
 /// Computes `which` features of the mono signal `y` (at `cfg.sr`), sharing the STFT and the CQT.
 ///
 /// An empty signal is an error; silence and signals shorter than `n_fft` give finite values.
@@ -246,143 +335,79 @@ pub fn compute(y: &[f32], cfg: &FeatureConfig, which: &[Feature]) -> Result<Feat
         return Err(Error::invalid("y", format!("sample {i} is not finite")));
     }
 
-    let wants_stft = which.iter().any(|f| f.needs_stft());
-    let wants_cqt = which.iter().any(|f| f.needs_cqt());
-
-    // One STFT serves every STFT-based feature and the CQT's tuning estimate.
-    let mag: Option<Array2<f32>> =
-        (wants_stft || wants_cqt).then(|| dsp::stft::stft_magnitude(y, cfg.n_fft, cfg.hop_length));
-    let power: Option<Array2<f32>> = which
-        .iter()
-        .any(|f| {
-            matches!(
-                f,
-                Feature::PowerSpectrogram | Feature::Mel | Feature::Mfcc | Feature::ChromaStft
-            )
-        })
-        .then(|| mag.as_ref().expect("stft computed").mapv(|m| m * m));
-    let mel_power: Option<Array2<f32>> = which
-        .iter()
-        .any(|f| matches!(f, Feature::Mel | Feature::Mfcc))
-        .then(|| mel::melspectrogram(power.as_ref().expect("power computed").view(), cfg));
-
-    // One CQT serves chroma_cqt, chroma_cens and tonnetz.
-    let cqt_mag: Option<Array2<f32>> = if wants_cqt {
-        // librosa's chroma_cqt estimates tuning from piptrack's own STFT (n_fft 2048, hop 512),
-        // whatever the configured STFT is; share ours only when it is that one.
-        let own;
-        let tuning_mag = if cfg.n_fft == TUNING_N_FFT && cfg.hop_length == TUNING_N_FFT / 4 {
-            mag.as_ref().expect("stft computed")
-        } else {
-            own = dsp::stft::stft_magnitude(y, TUNING_N_FFT, TUNING_N_FFT / 4);
-            &own
-        };
-        let tuning = dsp::tuning::estimate_tuning(
-            tuning_mag.view(),
-            cfg.sr,
-            TUNING_N_FFT,
-            cfg.cqt_bins_per_octave,
-        );
-        Some(dsp::cqt::cqt_magnitude(
-            y,
-            cfg.sr,
-            cfg.hop_length,
-            cfg.cqt_fmin,
-            cfg.cqt_n_octaves * cfg.cqt_bins_per_octave,
-            cfg.cqt_bins_per_octave,
-            tuning,
-        )?)
-    } else {
-        None
-    };
-    let chroma_cqt: Option<Array2<f32>> = which
-        .iter()
-        .any(|f| matches!(f, Feature::ChromaCqt | Feature::Tonnetz))
-        .then(|| tonal::chroma_cqt(cqt_mag.as_ref().expect("cqt computed").view(), cfg));
-    let centroid: Option<Array2<f32>> = which
-        .iter()
-        .any(|f| matches!(f, Feature::SpectralCentroid | Feature::SpectralBandwidth))
-        .then(|| spectral::spectral_centroid(mag.as_ref().expect("stft computed").view(), cfg));
-
     let mut unique: Vec<Feature> = Vec::with_capacity(which.len());
     for &feature in which {
         if !unique.contains(&feature) {
             unique.push(feature);
         }
     }
-    let mag = || mag.as_ref().expect("stft computed").view();
-    // First every feature that reads the shared intermediates…
-    let mut values: Vec<Option<ArrayD<f32>>> = unique
-        .iter()
-        .map(|&feature| match feature {
-            Feature::PowerSpectrogram | Feature::ChromaCqt | Feature::SpectralCentroid => None,
-            Feature::Waveform => Some(Array1::from(y.to_vec()).into_dyn()),
-            Feature::Fourier => Some(spectral::fourier(y).into_dyn()),
-            Feature::Spectrogram => {
-                Some(dsp::convert::amplitude_to_db(mag(), cfg.top_db).into_dyn())
-            }
-            Feature::Mel => Some(
-                dsp::convert::power_to_db(
-                    mel_power.as_ref().expect("mel computed").view(),
-                    cfg.top_db,
-                )
-                .into_dyn(),
-            ),
-            Feature::Mfcc => {
-                Some(mel::mfcc(mel_power.as_ref().expect("mel computed").view(), cfg).into_dyn())
-            }
-            Feature::ChromaStft => Some(
-                chroma_stft::chroma_stft(power.as_ref().expect("power computed").view(), cfg)
-                    .into_dyn(),
-            ),
-            Feature::ChromaCens => Some(
-                tonal::chroma_cens(cqt_mag.as_ref().expect("cqt computed").view(), cfg).into_dyn(),
-            ),
-            Feature::Tonnetz => Some(
-                tonal::tonnetz(chroma_cqt.as_ref().expect("chroma computed").view()).into_dyn(),
-            ),
-            Feature::SpectralBandwidth => Some(
-                spectral::spectral_bandwidth(
-                    mag(),
-                    centroid.as_ref().expect("centroid computed").view(),
-                    cfg,
-                )
-                .into_dyn(),
-            ),
-            Feature::SpectralRolloff => Some(spectral::spectral_rolloff(mag(), cfg).into_dyn()),
-            Feature::SpectralContrast => Some(spectral::spectral_contrast(mag(), cfg).into_dyn()),
-            Feature::ZeroCrossingRate => Some(spectral::zero_crossing_rate(y, cfg).into_dyn()),
-            Feature::Rms => Some(spectral::rms(y, cfg).into_dyn()),
-        })
-        .collect();
-    // …then the intermediates that are features themselves move in, uncopied.
-    let (mut power, mut chroma_cqt, mut centroid) = (power, chroma_cqt, centroid);
-    for (feature, value) in unique.iter().zip(values.iter_mut()) {
-        if value.is_none() {
-            let moved = match feature {
-                Feature::PowerSpectrogram => power.take(),
-                Feature::ChromaCqt => chroma_cqt.take(),
-                Feature::SpectralCentroid => centroid.take(),
-                _ => None,
+    let mut shared = Intermediates::new(y, cfg);
+    // First every feature that reads the shared intermediates, then those that are one of them
+    // move it out, uncopied.
+    let mut values: Vec<(usize, ArrayD<f32>)> = Vec::with_capacity(unique.len());
+    for takes in [false, true] {
+        for (i, &feature) in unique.iter().enumerate() {
+            let run = match (feature.spec().compute, takes) {
+                (Reads(run), false) | (Takes(run), true) => run,
+                (Reads(_), true) | (Takes(_), false) => continue,
             };
-            *value = Some(moved.expect("intermediate computed").into_dyn());
+            values.push((i, run(&mut shared, cfg)?));
         }
     }
+    values.sort_unstable_by_key(|&(i, _)| i);
 
-    let mut out = FeatureSet {
-        entries: Vec::with_capacity(unique.len()),
-    };
-    for (feature, value) in unique.into_iter().zip(values) {
-        let value = value.expect("every feature computed");
-        // Above 22,050 Hz librosa's CQT (early downsampling) can hold one frame more than the
-        // STFT, and ours follows it; everywhere else the registry's shape is exact.
-        debug_assert!(
-            feature.needs_cqt() && cfg.sr > 22_050
-                || value.shape() == feature.shape(y.len(), cfg).as_slice(),
-            "{feature}: shape {:?}",
-            value.shape()
-        );
-        out.entries.push((feature, value));
+    let entries = unique
+        .into_iter()
+        .zip(values)
+        .map(|(feature, (_, value))| {
+            // Above 22,050 Hz librosa's CQT (early downsampling) can hold one frame more than
+            // the STFT, and ours follows it; everywhere else the registry's shape is exact.
+            debug_assert!(
+                feature.spec().source.uses_cqt() && cfg.sr > 22_050
+                    || value.shape() == feature.shape(y.len(), cfg).as_slice(),
+                "{feature}: shape {:?}",
+                value.shape()
+            );
+            (feature, value)
+        })
+        .collect();
+    Ok(FeatureSet { entries })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_row_is_consistent() {
+        for &f in Feature::ALL {
+            let spec = f.spec();
+            let one_d = matches!(spec.shape, Shape::Samples | Shape::RfftBins);
+            let axis_one_d = match spec.axis {
+                Axis::Time | Axis::Frequency => true,
+                Axis::Hz
+                | Axis::Mel
+                | Axis::Coefficient
+                | Axis::Chroma
+                | Axis::Tonnetz
+                | Axis::Value
+                | Axis::Band => false,
+            };
+            let model_one_d = match spec.model {
+                ModelFamily::WaveformCnn | ModelFamily::Mlp => true,
+                ModelFamily::FrameCnn | ModelFamily::Cnn2d => false,
+            };
+            assert_eq!(one_d, axis_one_d, "{f}: shape and axis");
+            assert_eq!(one_d, model_one_d, "{f}: shape and model");
+            assert_eq!(
+                spec.axis == Axis::Value,
+                spec.shape == Shape::Frames(Rows::Fixed(1)),
+                "{f}: one-row features are drawn as lines"
+            );
+            assert!(
+                !spec.prep.log_bands || one_d,
+                "{f}: log bands need a 1-D spectrum"
+            );
+        }
     }
-    Ok(out)
 }

@@ -16,7 +16,7 @@ use burn::prelude::*;
 use burn::tensor::activation::relu;
 use serde::{Deserialize, Serialize};
 
-use crate::features::Feature;
+use crate::features::{Feature, ModelFamily};
 
 /// Dropout before each classifier layer.
 const DROPOUT: f64 = 0.3;
@@ -61,33 +61,35 @@ pub enum Architecture {
 }
 
 impl Architecture {
-    /// The architecture Genrescope trains for `feature` on a prepared input of `input_shape`.
+    /// The architecture Genrescope trains for `feature` on a prepared input of `input_shape`:
+    /// the family its row of the feature table names, sized to the input.
     pub fn for_feature(feature: Feature, input_shape: &[usize]) -> Architecture {
-        match feature {
-            Feature::Waveform => Architecture::Cnn1d {
+        Architecture::for_family(feature.spec().model, input_shape)
+    }
+
+    /// The architecture of `family` for a prepared input of `input_shape` (`(length,)` for the
+    /// waveform and the MLP, `(rows, frames)` for the others).
+    pub fn for_family(family: ModelFamily, input_shape: &[usize]) -> Architecture {
+        match family {
+            ModelFamily::WaveformCnn => Architecture::Cnn1d {
                 in_channels: 1,
                 length: input_shape[0],
                 stem_kernel: 64,
                 stem_stride: 16,
                 channels: vec![16, 32, 64, 64],
             },
-            Feature::Fourier => Architecture::Mlp {
+            ModelFamily::Mlp => Architecture::Mlp {
                 inputs: input_shape[0],
                 hidden: vec![128, 64],
             },
-            Feature::SpectralCentroid
-            | Feature::SpectralBandwidth
-            | Feature::SpectralRolloff
-            | Feature::SpectralContrast
-            | Feature::ZeroCrossingRate
-            | Feature::Rms => Architecture::Cnn1d {
+            ModelFamily::FrameCnn => Architecture::Cnn1d {
                 in_channels: input_shape[0],
                 length: input_shape[1],
                 stem_kernel: 5,
                 stem_stride: 1,
                 channels: vec![16, 32, 32],
             },
-            _ => Architecture::Cnn2d {
+            ModelFamily::Cnn2d => Architecture::Cnn2d {
                 rows: input_shape[0],
                 frames: input_shape[1],
                 channels: vec![8, 16, 32, 64],

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::features::Feature;
+use crate::features::{DbConversion, Feature, NormGroups};
 
 /// The largest number of frequency rows a 2-D model reads; taller features (the 1025-bin
 /// STFTs) are averaged down to it.
@@ -51,26 +51,20 @@ pub struct InputTransform {
 }
 
 impl InputTransform {
-    /// The preparation Genrescope uses for `feature` with raw shape `raw_shape`.
+    /// The preparation Genrescope uses for `feature` with raw shape `raw_shape`, as its row of
+    /// the feature table declares it; 2-D features taller than [`MAX_ROWS`] are pooled to it.
     pub fn for_feature(feature: Feature, raw_shape: &[usize]) -> InputTransform {
+        let prep = feature.spec().prep;
         let rows = raw_shape.first().copied().unwrap_or(1);
-        let (mut pool_rows, mut log_bands, mut db) = (None, None, None);
-        match feature {
-            Feature::Fourier => {
-                log_bands = Some(FOURIER_BANDS.min(rows));
-                db = Some(Db::Amplitude);
-            }
-            Feature::PowerSpectrogram => db = Some(Db::Power),
-            Feature::Rms => db = Some(Db::Amplitude),
-            _ => {}
-        }
-        if raw_shape.len() == 2 && rows > MAX_ROWS {
-            pool_rows = Some(MAX_ROWS);
-        }
+        let db = match prep.db {
+            DbConversion::None => None,
+            DbConversion::Amplitude => Some(Db::Amplitude),
+            DbConversion::Power => Some(Db::Power),
+        };
         InputTransform {
             raw_shape: raw_shape.to_vec(),
-            pool_rows,
-            log_bands,
+            pool_rows: (raw_shape.len() == 2 && rows > MAX_ROWS).then_some(MAX_ROWS),
+            log_bands: prep.log_bands.then(|| FOURIER_BANDS.min(rows)),
             db,
         }
     }
@@ -171,9 +165,9 @@ pub struct Normaliser {
 impl Normaliser {
     /// Number of groups used for `feature` with prepared shape `input_shape`.
     pub fn groups_for(feature: Feature, input_shape: &[usize]) -> usize {
-        match feature {
-            Feature::Waveform => 1,
-            _ => input_shape[0],
+        match feature.spec().groups {
+            NormGroups::One => 1,
+            NormGroups::PerRow => input_shape[0],
         }
     }
 
