@@ -657,6 +657,104 @@ impl Stage {
     }
 }
 
+/// The arbitrary-ratio stage: a polyphase filter, rational when the ratio allows it (soxr's
+/// `cr32s` core with its HQ interpolation scalars), after the pre-stage's band `fp1`..`fs1`.
+fn arbitrary_stage(sp: &StagePlan, fp1: f64, fs1: f64, att_arb: f64) -> Stage {
+    let (mut arb_l, mut arb_m, pre_m) = (sp.arb_l, sp.arb_m, sp.pre_m);
+    let upsample = sp.upsample;
+    let mode = sp.mode;
+    let mut rational = sp.rational;
+    let mult = if upsample {
+        1.0
+    } else {
+        arb_m / f64::from(arb_l)
+    };
+    let (fn_, fs) = if !upsample && pre_m != 0 {
+        (2.0 * mult, 3.0 + (fs1 - 1.0).abs())
+    } else {
+        (
+            1.0,
+            2.0 - if mode != 0 {
+                fp1 + (fs1 - fp1) * 0.7
+            } else {
+                fs1
+            },
+        )
+    };
+    let fp = if mode != 0 {
+        fs - (fs - fp1) / (1.0 - inv_f_resp(-0.01, att_arb))
+    } else {
+        fp1
+    };
+    // poly_firs[6 * (upsample + !!preM) + mode - !upsample] of the cr32s core: the
+    // first-level interpolation scalars of the HQ entries (beta is estimated: -1).
+    let idx = 6 * (usize::from(upsample) + usize::from(pre_m != 0)) + mode as usize
+        - usize::from(!upsample);
+    let scalars: [f64; 3] = match idx {
+        2 => [0.0, 12.4, 7.8],
+        8 => [0.0, 10.6, 6.75],
+        15 => [0.0, 11.0, 7.0],
+        _ => [0.0, 12.4, 7.8],
+    };
+    let orders = [0usize, 1, 2];
+    let mut i: i32 = if rational { -1 } else { 0 };
+    let (mut phase_bits, mut phases, mut nc, mut order, mut at);
+    loop {
+        i += 1;
+        let iu = i as usize;
+        if i > 0 {
+            arb_m /= f64::from(arb_l);
+            arb_l = 1;
+            rational = false;
+        }
+        phase_bits = (scalars[iu] - mult.ln() / 2f64.ln()).ceil() as i32;
+        phases = if rational {
+            arb_l as usize
+        } else {
+            1usize << phase_bits.max(0)
+        };
+        let phases0 = phases.max(19);
+        let (_, n0) = design_lpf(fp, fs, -fn_, att_arb, 0, phases0 as i32, -1.0);
+        nc = n0 / phases0 + 1;
+        if nc & 1 == 1 && pre_m == 0 {
+            nc += 1;
+        }
+        if nc & 1 == 1 && rational && arb_l & 1 == 1 {
+            phases <<= 1;
+            arb_l <<= 1;
+            arb_m *= 2.0;
+        }
+        at = f64::from(arb_l) * (0.5 * (nc & 1) as f64);
+        order = orders[iu] + usize::from(iu > 0 && mode > 4);
+        let nc4 = (nc + 3) & !3;
+        let coefs_size = nc4 * phases * (order + 1) * 4;
+        if !(iu < 2 && coefs_size / 1000 > 400) {
+            break;
+        }
+    }
+    let num_taps = nc * phases - 1;
+    let (c, _) = design_lpf(fp, fs, fn_, att_arb, num_taps, phases as i32, -1.0);
+    let kind = if rational && order == 0 {
+        let table = poly_table(&c, nc, phases, 0, nc.next_multiple_of(8));
+        PolyKind::Rational {
+            l: arb_l as u64,
+            step: arb_m as u64,
+            at0: at as u64,
+            table,
+        }
+    } else {
+        let table = poly_table(&c, nc, phases, order, nc);
+        PolyKind::Interpolated {
+            phase_bits: phase_bits as u32,
+            order,
+            step: (arb_m * MULT32 + 0.5) as u64,
+            at0: (at * MULT32 + 0.5) as u64,
+            table,
+        }
+    };
+    Stage::Poly(PolyStage { nc, kind })
+}
+
 /// A resampling plan for one (reduced) rate pair.
 struct Plan {
     io_ratio: f64,
@@ -670,7 +768,7 @@ impl Plan {
         let out_in = f64::from(target) / f64::from(orig);
         let sp = stage_plan(io_ratio);
         let (pre_l, pre_m, post_l, post_m) = (sp.pre_l, sp.pre_m, sp.post_l, sp.post_m);
-        let (mut arb_l, mut arb_m) = (sp.arb_l, sp.arb_m);
+        let (arb_l, arb_m) = (sp.arb_l, sp.arb_m);
         let have_pre = pre_m * pre_l != 1;
         let have_arb = arb_m * f64::from(arb_l) != 1.0;
         let have_post = post_m * post_l != 1;
@@ -715,98 +813,7 @@ impl Plan {
             fs1 /= fn1;
         }
         if have_arb {
-            let upsample = sp.upsample;
-            let mode = sp.mode;
-            let mut rational = sp.rational;
-            let mult = if upsample {
-                1.0
-            } else {
-                arb_m / f64::from(arb_l)
-            };
-            let (fn_, fs) = if !upsample && pre_m != 0 {
-                (2.0 * mult, 3.0 + (fs1 - 1.0).abs())
-            } else {
-                (
-                    1.0,
-                    2.0 - if mode != 0 {
-                        fp1 + (fs1 - fp1) * 0.7
-                    } else {
-                        fs1
-                    },
-                )
-            };
-            let fp = if mode != 0 {
-                fs - (fs - fp1) / (1.0 - inv_f_resp(-0.01, att_arb))
-            } else {
-                fp1
-            };
-            // poly_firs[6 * (upsample + !!preM) + mode - !upsample] of the cr32s core: the
-            // first-level interpolation scalars of the HQ entries (beta is estimated: -1).
-            let idx = 6 * (usize::from(upsample) + usize::from(pre_m != 0)) + mode as usize
-                - usize::from(!upsample);
-            let scalars: [f64; 3] = match idx {
-                2 => [0.0, 12.4, 7.8],
-                8 => [0.0, 10.6, 6.75],
-                15 => [0.0, 11.0, 7.0],
-                _ => [0.0, 12.4, 7.8],
-            };
-            let orders = [0usize, 1, 2];
-            let mut i: i32 = if rational { -1 } else { 0 };
-            let (mut phase_bits, mut phases, mut nc, mut order, mut at);
-            loop {
-                i += 1;
-                let iu = i as usize;
-                if i > 0 {
-                    arb_m /= f64::from(arb_l);
-                    arb_l = 1;
-                    rational = false;
-                }
-                phase_bits = (scalars[iu] - mult.ln() / 2f64.ln()).ceil() as i32;
-                phases = if rational {
-                    arb_l as usize
-                } else {
-                    1usize << phase_bits.max(0)
-                };
-                let phases0 = phases.max(19);
-                let (_, n0) = design_lpf(fp, fs, -fn_, att_arb, 0, phases0 as i32, -1.0);
-                nc = n0 / phases0 + 1;
-                if nc & 1 == 1 && pre_m == 0 {
-                    nc += 1;
-                }
-                if nc & 1 == 1 && rational && arb_l & 1 == 1 {
-                    phases <<= 1;
-                    arb_l <<= 1;
-                    arb_m *= 2.0;
-                }
-                at = f64::from(arb_l) * (0.5 * (nc & 1) as f64);
-                order = orders[iu] + usize::from(iu > 0 && mode > 4);
-                let nc4 = (nc + 3) & !3;
-                let coefs_size = nc4 * phases * (order + 1) * 4;
-                if !(iu < 2 && coefs_size / 1000 > 400) {
-                    break;
-                }
-            }
-            let num_taps = nc * phases - 1;
-            let (c, _) = design_lpf(fp, fs, fn_, att_arb, num_taps, phases as i32, -1.0);
-            let kind = if rational && order == 0 {
-                let table = poly_table(&c, nc, phases, 0, nc.next_multiple_of(8));
-                PolyKind::Rational {
-                    l: arb_l as u64,
-                    step: arb_m as u64,
-                    at0: at as u64,
-                    table,
-                }
-            } else {
-                let table = poly_table(&c, nc, phases, order, nc);
-                PolyKind::Interpolated {
-                    phase_bits: phase_bits as u32,
-                    order,
-                    step: (arb_m * MULT32 + 0.5) as u64,
-                    at0: (at * MULT32 + 0.5) as u64,
-                    table,
-                }
-            };
-            stages.push(Stage::Poly(PolyStage { nc, kind }));
+            stages.push(arbitrary_stage(&sp, fp1, fs1, att_arb));
         }
         if have_post {
             let upsample = sp.upsample;

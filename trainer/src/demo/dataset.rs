@@ -206,6 +206,21 @@ impl Default for DemoSettings {
 /// the special rows described in the module docs.
 pub fn plan(settings: &DemoSettings) -> Vec<DemoTrack> {
     let mut rng = SplitMix64::new(settings.seed ^ 0x5EED_DA7A);
+    let mut tracks = playable(settings, &mut rng);
+    special_cases(&mut tracks);
+    tracks.extend(unplayable(settings.clip_seconds));
+    // The unplayable rows' ids come after the playable ones.
+    let mut id = tracks.iter().map(|t| t.track_id).max().unwrap_or(0);
+    for t in tracks.iter_mut().filter(|t| t.track_id == 0) {
+        id += 1 + rng.next_u64() % 23;
+        t.track_id = id;
+    }
+    tracks
+}
+
+/// `tracks_per_genre` playable tracks of each style, with FMA's split (stratified) and the
+/// three ways FMA records a genre.
+fn playable(settings: &DemoSettings, rng: &mut SplitMix64) -> Vec<DemoTrack> {
     let mut tracks = Vec::new();
     let mut next_id = 2u64;
     let mut new_id = |rng: &mut SplitMix64| {
@@ -226,11 +241,11 @@ pub fn plan(settings: &DemoSettings) -> Vec<DemoTrack> {
                 _ => "training",
             })
             .collect();
-        shuffle(&mut splits, &mut rng);
+        shuffle(&mut splits, rng);
         for (i, split) in splits.into_iter().enumerate() {
             let sub = rows[1 + (rng.next_u64() % (rows.len() as u64 - 1)) as usize];
             let mut t = DemoTrack {
-                track_id: new_id(&mut rng),
+                track_id: new_id(rng),
                 genre: title.into(),
                 genre_top: title.into(),
                 genres: vec![sub.0],
@@ -253,6 +268,12 @@ pub fn plan(settings: &DemoSettings) -> Vec<DemoTrack> {
             tracks.push(t);
         }
     }
+    tracks
+}
+
+/// Turns three playable tracks into the metadata's hard cases: a tie between two top levels,
+/// an unknown genre id, a clip shorter than the window.
+fn special_cases(tracks: &mut [DemoTrack]) {
     // A tie between two top levels (one id each), settled by the ancestor count: the style's
     // sub-genre brings its top level twice into genres_all.
     let (tie_style, other) = (Style::ALL[0], Style::ALL[1]);
@@ -285,6 +306,12 @@ pub fn plan(settings: &DemoSettings) -> Vec<DemoTrack> {
     {
         t.seconds = 10.0;
     }
+}
+
+/// The rows that are not playable tracks (ids 0, given by the caller): the six broken files,
+/// one without any genre, two of larger subsets.
+fn unplayable(clip: f32) -> Vec<DemoTrack> {
+    let mut rows = Vec::new();
     // Rows beyond the playable ones; their ids are given below, after the playable ones.
     let extra = |style: Style, broken: Option<Broken>, seconds: f32| {
         let (id, _, title, _) = genres_of(style)[0];
@@ -300,7 +327,6 @@ pub fn plan(settings: &DemoSettings) -> Vec<DemoTrack> {
             broken,
         }
     };
-    let clip = settings.clip_seconds;
     let broken = [
         (Broken::Missing, 0.0),
         (Broken::Empty, 0.0),
@@ -311,25 +337,20 @@ pub fn plan(settings: &DemoSettings) -> Vec<DemoTrack> {
     ];
     for (k, (kind, seconds)) in broken.into_iter().enumerate() {
         let style = Style::ALL[k % Style::ALL.len()];
-        tracks.push(extra(style, Some(kind), seconds));
+        rows.push(extra(style, Some(kind), seconds));
     }
     // No genre at all: dropped by generalise. Two tracks of larger subsets: not in fma_small.
     let mut no_genre = extra(Style::Rock, None, 0.0);
     no_genre.genre_top.clear();
     no_genre.genres.clear();
     no_genre.genres_all.clear();
-    tracks.push(no_genre);
+    rows.push(no_genre);
     for subset in ["medium", "large"] {
         let mut t = extra(Style::Folk, None, 0.0);
         t.subset = subset.into();
-        tracks.push(t);
+        rows.push(t);
     }
-    let mut id = tracks.iter().map(|t| t.track_id).max().unwrap_or(0);
-    for t in tracks.iter_mut().filter(|t| t.track_id == 0) {
-        id += 1 + rng.next_u64() % 23;
-        t.track_id = id;
-    }
-    tracks
+    rows
 }
 
 impl DemoTrack {

@@ -376,23 +376,12 @@ pub fn run(options: &Options) -> Result<Report> {
             );
         }
         let skip = rows_done.saturating_sub(row);
-        // A few tracks per step keep memory small (spectrograms are MBs each) and cores busy.
-        for (k, chunk) in batch[skip..].chunks(4 * jobs).enumerate() {
-            let at = row + skip + k * 4 * jobs;
-            check_signals(path, chunk, &manifest)?;
-            let sets = pool.install(|| {
-                chunk
-                    .par_iter()
-                    .map(|s| {
-                        compute(&s.samples, &manifest.feature_config, which)
-                            .with_context(|| format!("track {}", s.track_id))
-                    })
-                    .collect::<Result<Vec<_>>>()
-            })?;
-            write_rows(&mut files, at, chunk, &sets, which)?;
-            computed += chunk.len();
-            bar.inc(chunk.len() as u64);
-        }
+        check_signals(path, &batch, &manifest)?;
+        let todo = Rows {
+            first: row + skip,
+            signals: &batch[skip..],
+        };
+        computed += compute_rows(&pool, todo, &manifest, which, &mut files, &bar)?;
         row += count;
         files.sync()?;
         save_progress(row)?;
@@ -417,6 +406,39 @@ pub fn run(options: &Options) -> Result<Report> {
         jobs,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Consecutive rows of the output, `first` being the row of `signals[0]`.
+struct Rows<'a> {
+    first: usize,
+    signals: &'a [Signal],
+}
+
+/// Computes and writes `rows`, a few tracks per step (spectrograms are MBs each) across the
+/// pool's threads; returns how many.
+fn compute_rows(
+    pool: &rayon::ThreadPool,
+    rows: Rows,
+    manifest: &Manifest,
+    which: &[Feature],
+    files: &mut Outputs,
+    bar: &ProgressBar,
+) -> Result<usize> {
+    let step = 4 * pool.current_num_threads();
+    for (k, chunk) in rows.signals.chunks(step).enumerate() {
+        let sets = pool.install(|| {
+            chunk
+                .par_iter()
+                .map(|s| {
+                    compute(&s.samples, &manifest.feature_config, which)
+                        .with_context(|| format!("track {}", s.track_id))
+                })
+                .collect::<Result<Vec<_>>>()
+        })?;
+        write_rows(files, rows.first + k * step, chunk, &sets, which)?;
+        bar.inc(chunk.len() as u64);
+    }
+    Ok(rows.signals.len())
 }
 
 /// Every track of a batch must have the first track's rate and length.
