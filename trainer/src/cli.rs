@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 pub use crate::device::Backend;
+use crate::shard::Shard;
 use crate::stages::SignalWindow;
 use crate::stages::demo_data::DemoSettings;
 use crate::stages::train::Hyper;
@@ -103,6 +104,10 @@ pub struct TagArgs {
     /// decoded with a warning.
     #[arg(long)]
     pub strict: bool,
+    /// Tag only shard I of N of the files found; with -o, into
+    /// `<name>.shard-I-of-N.<ext>` beside it.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
 }
 
 /// How stage 3 trains: the seed's flags.
@@ -188,6 +193,10 @@ pub struct ExtractArgs {
     /// Worker threads [default: every core].
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// Extract only shard I of N: `<data>/shard-I-of-N/` (transform's) into
+    /// `<output>/shard-I-of-N/`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
 }
 
 #[derive(Debug, Args)]
@@ -232,6 +241,10 @@ pub struct TransformArgs {
     /// Exit non-zero when any track fails.
     #[arg(long)]
     pub strict: bool,
+    /// Transform only shard I of N (`$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT`), into
+    /// `<output>/shard-I-of-N/`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
 }
 
 /// The fixed-length window the pipeline cuts from every track: the seed's flags.

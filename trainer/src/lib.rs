@@ -5,7 +5,7 @@
 //!   function from a validated `Options` to a typed report;
 //! - [`commands`] and [`cli`]: the `genrescope` command line, a thin layer over the stages;
 //! - neutral modules the stages share: [`formats`] (the files they hand each other),
-//!   [`track`] (the one track loader), [`rng`], [`device`]; and [`fma`] (FMA's metadata),
+//!   [`track`] (the one track loader), [`shard`] (`--shard I/N`), [`rng`], [`device`]; and [`fma`] (FMA's metadata),
 //!   [`demo`] (the demo dataset), [`plots`] and [`video`] (what `artifacts` and `train` draw).
 
 pub mod cli;
@@ -16,6 +16,7 @@ pub mod fma;
 pub mod formats;
 pub mod plots;
 pub mod rng;
+pub mod shard;
 pub mod stages;
 pub mod track;
 pub mod video;

@@ -14,6 +14,7 @@ pub fn run(args: &ExtractArgs) -> Result<ExitCode> {
         output: args.output.clone(),
         features: Feature::parse_list(&args.features).context("flag --features")?,
         jobs: args.jobs,
+        shard: args.shard,
     };
     let report = extract::run(&options)?;
     print(&report, &options);
@@ -22,7 +23,8 @@ pub fn run(args: &ExtractArgs) -> Result<ExitCode> {
 
 /// The summary line.
 pub fn print(report: &extract::Report, options: &Options) {
-    let out = options.output.display();
+    let out = options.dirs().1;
+    let out = out.display();
     if report.already_done {
         println!("{out} already holds these features of these signals");
         return;

@@ -34,6 +34,7 @@ pub fn run(args: &TagArgs) -> Result<ExitCode> {
         } else {
             DamagePolicy::Analyse
         },
+        shard: args.shard,
     };
     let mut printer = Printer {
         args,
@@ -41,7 +42,7 @@ pub fn run(args: &TagArgs) -> Result<ExitCode> {
     };
     let report = tag::run(&options, &mut printer)?;
     if !printer.one_file {
-        summary(args, &report);
+        summary(&options, &report);
     }
     Ok(if report.tagged + report.resumed == 0 {
         ExitCode::from(2)
@@ -135,9 +136,9 @@ fn report(t: &Tagged, top: usize, seconds: f64) -> Result<String> {
     Ok(out)
 }
 
-fn summary(args: &TagArgs, report: &tag::Report) {
+fn summary(options: &Options, report: &tag::Report) {
     let failed = report.failures.len();
-    let failures = match (&args.output, failed) {
+    let failures = match (&options.output_file(), failed) {
         (Some(path), 1..) => format!(" (see {})", sink::failures_path(path).display()),
         _ => String::new(),
     };

@@ -17,6 +17,7 @@ pub fn run(args: &TransformArgs) -> Result<ExitCode> {
         subset: args.subset.clone(),
         jobs: args.jobs,
         batch_size: args.batch_size,
+        shard: args.shard,
     };
     let report = transform::run(&options)?;
     print(&report, &options);
@@ -53,7 +54,7 @@ pub fn print(report: &transform::Report, options: &Options) {
         report.batches,
         report.resumed,
         report.failures.len(),
-        options.output.join(FAILURES).display(),
+        options.output_dir().join(FAILURES).display(),
         report.padded,
         report.seconds,
         report.decoded as f64 / report.seconds,

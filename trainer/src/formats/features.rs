@@ -4,6 +4,7 @@
 //! Nothing is loaded whole: a training batch reads its rows from the `.npy` files (the page
 //! cache keeps them warm), so fma_small's tens of GB of features train in bounded memory.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -15,6 +16,8 @@ use ndarray_npy::ReadNpyExt;
 
 use genrescope_core::FeatureConfig;
 use serde::{Deserialize, Serialize};
+
+use crate::shard::Shard;
 
 /// Progress of an unfinished extraction; the folder is not usable while it is there.
 pub const PROGRESS: &str = ".extract-progress.json";
@@ -38,6 +41,9 @@ pub struct Manifest {
     pub labels: String,
     /// `track_ids.npy`: int64, (N,).
     pub track_ids: String,
+    /// `I/N` when the folder is one shard of a dataset; absent for a whole one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
 }
 
 /// One feature's file in the manifest.
@@ -127,130 +133,140 @@ pub fn read_npy_header(path: &Path) -> Result<NpyHeader> {
     })
 }
 
-/// A checked features folder.
+/// A checked features location: one folder `extract` wrote, or every shard of one
+/// (`shard-I-of-N/` folders, read in shard order as one table).
 #[derive(Debug)]
 pub struct FeatureStore {
-    /// The folder.
+    /// The location.
     pub dir: PathBuf,
-    /// Its manifest.
+    /// Its manifest; for shards, theirs combined (rows summed, no shard).
     pub manifest: Manifest,
-    /// `labels.npy`.
+    /// `labels.npy`, every part's in order.
     pub labels: Vec<usize>,
-    /// `track_ids.npy`.
+    /// `track_ids.npy`, every part's in order.
     pub track_ids: Vec<u64>,
+    parts: Vec<Part>,
+}
+
+/// One folder of a location, and the row its first row has in the whole.
+#[derive(Debug)]
+struct Part {
+    dir: PathBuf,
+    manifest: Manifest,
+    first: usize,
+}
+
+/// One checked folder: its manifest, labels and track ids.
+struct Folder {
+    manifest: Manifest,
+    labels: Vec<usize>,
+    track_ids: Vec<u64>,
 }
 
 impl FeatureStore {
-    /// Opens `dir`, checking that every file the manifest lists is complete and has the
-    /// manifest's row count and shape.
+    /// Opens `dir`: a features folder, or a location of shards (each checked, the set refused
+    /// when one is missing or unfinished, a track is in two, or they hold different features,
+    /// classes, settings or shard counts). Every file a manifest lists must be complete and
+    /// have its row count and shape.
     pub fn open(dir: &Path) -> Result<FeatureStore> {
-        let mpath = dir.join(MANIFEST);
-        let text = std::fs::read_to_string(&mpath).with_context(|| {
-            format!(
-                "cannot read {} (is {} a folder `genrescope extract` wrote?)",
-                mpath.display(),
-                dir.display()
-            )
-        })?;
-        let manifest: Manifest = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not an extract manifest", mpath.display()))?;
-        if dir.join(PROGRESS).exists() {
-            bail!(
-                "{}: extraction is unfinished; run `genrescope extract` again to complete it",
-                dir.display()
-            );
+        let shards = if dir.join(MANIFEST).exists() {
+            Vec::new()
+        } else {
+            Shard::find(dir)?
+        };
+        if shards.is_empty() {
+            let folder = open_folder(dir)?;
+            return Ok(FeatureStore {
+                dir: dir.to_owned(),
+                manifest: folder.manifest.clone(),
+                labels: folder.labels,
+                track_ids: folder.track_ids,
+                parts: vec![Part {
+                    dir: dir.to_owned(),
+                    manifest: folder.manifest,
+                    first: 0,
+                }],
+            });
         }
-        let rows = manifest.rows;
-        let read_ints = |name: &str| -> Result<Vec<i64>> {
-            let p = dir.join(name);
-            let f = File::open(&p).with_context(|| format!("cannot open {}", p.display()))?;
-            let a = Array1::<i64>::read_npy(BufReader::new(f))
-                .map_err(|e| anyhow::anyhow!("{e}"))
-                .with_context(|| format!("{}: not an int64 vector", p.display()))?;
-            if a.len() != rows {
-                bail!(
-                    "{}: {} rows, but {} says {rows}",
-                    p.display(),
-                    a.len(),
-                    mpath.display()
-                );
-            }
-            Ok(a.to_vec())
-        };
-        let labels = read_ints(&manifest.labels)?;
-        let track_ids = read_ints(&manifest.track_ids)?;
-        let classes = manifest.classes.len();
-        let labels = labels
-            .into_iter()
-            .enumerate()
-            .map(|(i, l)| {
-                usize::try_from(l)
-                    .ok()
-                    .filter(|&l| l < classes)
-                    .with_context(|| {
-                        format!(
-                            "{}: row {i} has label {l}, outside the {classes} classes",
-                            manifest.labels
-                        )
-                    })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let track_ids = track_ids.into_iter().map(|t| t as u64).collect();
-        let store = FeatureStore {
+        let mut store = FeatureStore {
             dir: dir.to_owned(),
-            manifest,
-            labels,
-            track_ids,
+            manifest: Manifest {
+                rows: 0,
+                shard: None,
+                ..open_folder(&dir.join(shards[0].name()))?.manifest
+            },
+            labels: Vec::new(),
+            track_ids: Vec::new(),
+            parts: Vec::new(),
         };
-        for f in &store.manifest.features {
-            store.check(f.name.as_str())?;
+        let mut owner: HashMap<u64, Shard> = HashMap::new();
+        for shard in shards {
+            let part = dir.join(shard.name());
+            let folder = open_folder(&part).with_context(|| format!("shard {shard}"))?;
+            store.check_shard(shard, &part, &folder)?;
+            for &id in &folder.track_ids {
+                if let Some(other) = owner.insert(id, shard) {
+                    bail!(
+                        "{}: track {id} is in shard {other} and in shard {shard}; one run's \
+                         shards hold each track once",
+                        dir.display()
+                    );
+                }
+            }
+            store.parts.push(Part {
+                dir: part,
+                first: store.manifest.rows,
+                manifest: folder.manifest.clone(),
+            });
+            store.manifest.rows += folder.manifest.rows;
+            store.labels.extend(folder.labels);
+            store.track_ids.extend(folder.track_ids);
+        }
+        for f in &mut store.manifest.features {
+            f.shape[0] = store.manifest.rows;
         }
         Ok(store)
     }
 
-    fn check(&self, name: &str) -> Result<NpyHeader> {
-        let file = self
-            .manifest
-            .features
-            .iter()
-            .find(|f| f.name == name)
-            .with_context(|| format!("{} holds no feature `{name}`", self.dir.display()))?;
-        let path = self.dir.join(&file.file);
-        let h = read_npy_header(&path)?;
-        if h.descr != "<f4" {
+    /// A shard must say it is that shard and match the others in everything but its rows.
+    fn check_shard(&self, shard: Shard, part: &Path, folder: &Folder) -> Result<()> {
+        let m = &folder.manifest;
+        if m.shard.as_deref() != Some(shard.to_string().as_str()) {
             bail!(
-                "{}: dtype {}, expected float32 (<f4)",
-                path.display(),
-                h.descr
+                "{}: its manifest says shard {}, its folder shard {shard}",
+                part.display(),
+                m.shard.as_deref().unwrap_or("none")
             );
         }
-        if h.shape != file.shape {
-            let what = if h.shape.first() != file.shape.first() {
-                format!(
-                    "{} rows, but manifest.json says {}",
-                    h.shape.first().copied().unwrap_or(0),
-                    self.manifest.rows
-                )
-            } else {
-                format!(
-                    "shape {:?}, but manifest.json says {:?}",
-                    h.shape, file.shape
-                )
-            };
-            bail!("{}: {what}", path.display());
-        }
-        let want = h.data_start + 4 * h.shape.iter().product::<usize>() as u64;
-        let len = std::fs::metadata(&path)?.len();
-        if len < want {
+        let first = &self.manifest;
+        let names = |m: &Manifest| {
+            m.features
+                .iter()
+                .map(|f| f.name.clone())
+                .collect::<Vec<_>>()
+        };
+        let differs = if m.feature_config != first.feature_config {
+            Some("feature settings")
+        } else if m.signal_samples != first.signal_samples {
+            Some("signal lengths")
+        } else if m.classes != first.classes {
+            Some("classes")
+        } else if names(m) != names(first) {
+            Some("features")
+        } else {
+            None
+        };
+        if let Some(what) = differs {
             bail!(
-                "{}: {len} bytes, its header promises {want}: the file is truncated",
-                path.display()
+                "{}: shard {shard} has other {what} than shard 0/{}: shards of different runs",
+                self.dir.display(),
+                shard.count
             );
         }
-        Ok(h)
+        Ok(())
     }
 
-    /// The features the folder holds, in registry order.
+    /// The features the location holds, in registry order.
     pub fn features(&self) -> Result<Vec<Feature>> {
         let mut out: Vec<Feature> = self
             .manifest
@@ -263,49 +279,178 @@ impl FeatureStore {
         Ok(out)
     }
 
-    /// A reader of `feature`'s rows.
+    /// A reader of `feature`'s rows, across every part.
     pub fn rows(&self, feature: Feature) -> Result<RowReader> {
-        let h = self.check(feature.name())?;
-        let file = self
-            .manifest
-            .features
-            .iter()
-            .find(|f| f.name == feature.name())
-            .expect("checked");
-        let path = self.dir.join(&file.file);
+        let mut parts = Vec::with_capacity(self.parts.len());
+        let mut shape = None;
+        for part in &self.parts {
+            let (path, h) = check_feature(&part.dir, &part.manifest, feature.name())?;
+            let row_shape = h.shape[1..].to_vec();
+            if shape.get_or_insert_with(|| row_shape.clone()) != &row_shape {
+                bail!(
+                    "{}: rows of another shape than the other shards'",
+                    path.display()
+                );
+            }
+            parts.push(RowFile {
+                file: File::open(&path)
+                    .with_context(|| format!("cannot open {}", path.display()))?,
+                path,
+                first: part.first,
+                rows: h.shape[0],
+                data_start: h.data_start,
+            });
+        }
+        let shape = shape.unwrap_or_default();
         Ok(RowReader {
-            file: File::open(&path).with_context(|| format!("cannot open {}", path.display()))?,
-            shape: h.shape[1..].to_vec(),
-            data_start: h.data_start,
-            row_len: h.shape[1..].iter().product(),
+            row_len: shape.iter().product(),
+            shape,
+            parts,
             bytes: Vec::new(),
-            path,
         })
     }
 }
 
-/// Reads single rows of one feature's `.npy`.
+/// Opens one features folder, checking every file its manifest lists.
+fn open_folder(dir: &Path) -> Result<Folder> {
+    let mpath = dir.join(MANIFEST);
+    let text = std::fs::read_to_string(&mpath).with_context(|| {
+        format!(
+            "cannot read {} (is {} a folder `genrescope extract` wrote?)",
+            mpath.display(),
+            dir.display()
+        )
+    })?;
+    let manifest: Manifest = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not an extract manifest", mpath.display()))?;
+    if dir.join(PROGRESS).exists() {
+        bail!(
+            "{}: extraction is unfinished; run `genrescope extract` again to complete it",
+            dir.display()
+        );
+    }
+    let rows = manifest.rows;
+    let read_ints = |name: &str| -> Result<Vec<i64>> {
+        let p = dir.join(name);
+        let f = File::open(&p).with_context(|| format!("cannot open {}", p.display()))?;
+        let a = Array1::<i64>::read_npy(BufReader::new(f))
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .with_context(|| format!("{}: not an int64 vector", p.display()))?;
+        if a.len() != rows {
+            bail!(
+                "{}: {} rows, but {} says {rows}",
+                p.display(),
+                a.len(),
+                mpath.display()
+            );
+        }
+        Ok(a.to_vec())
+    };
+    let labels = read_ints(&manifest.labels)?;
+    let track_ids = read_ints(&manifest.track_ids)?;
+    let classes = manifest.classes.len();
+    let labels = labels
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            usize::try_from(l)
+                .ok()
+                .filter(|&l| l < classes)
+                .with_context(|| {
+                    format!(
+                        "{}: row {i} has label {l}, outside the {classes} classes",
+                        dir.join(&manifest.labels).display()
+                    )
+                })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let track_ids = track_ids.into_iter().map(|t| t as u64).collect();
+    for f in &manifest.features {
+        check_feature(dir, &manifest, &f.name)?;
+    }
+    Ok(Folder {
+        manifest,
+        labels,
+        track_ids,
+    })
+}
+
+/// The feature's file in `dir` and its header, checked against the manifest.
+fn check_feature(dir: &Path, manifest: &Manifest, name: &str) -> Result<(PathBuf, NpyHeader)> {
+    let file = manifest
+        .features
+        .iter()
+        .find(|f| f.name == name)
+        .with_context(|| format!("{} holds no feature `{name}`", dir.display()))?;
+    let path = dir.join(&file.file);
+    let h = read_npy_header(&path)?;
+    if h.descr != "<f4" {
+        bail!(
+            "{}: dtype {}, expected float32 (<f4)",
+            path.display(),
+            h.descr
+        );
+    }
+    if h.shape != file.shape {
+        let what = if h.shape.first() != file.shape.first() {
+            format!(
+                "{} rows, but manifest.json says {}",
+                h.shape.first().copied().unwrap_or(0),
+                manifest.rows
+            )
+        } else {
+            format!(
+                "shape {:?}, but manifest.json says {:?}",
+                h.shape, file.shape
+            )
+        };
+        bail!("{}: {what}", path.display());
+    }
+    let want = h.data_start + 4 * h.shape.iter().product::<usize>() as u64;
+    let len = std::fs::metadata(&path)?.len();
+    if len < want {
+        bail!(
+            "{}: {len} bytes, its header promises {want}: the file is truncated",
+            path.display()
+        );
+    }
+    Ok((path, h))
+}
+
+/// One part's `.npy` of a feature.
 #[derive(Debug)]
-pub struct RowReader {
+struct RowFile {
     file: File,
     path: PathBuf,
+    first: usize,
+    rows: usize,
+    data_start: u64,
+}
+
+/// Reads single rows of one feature, across the location's parts.
+#[derive(Debug)]
+pub struct RowReader {
+    parts: Vec<RowFile>,
     /// Shape of one row (the file's shape without N).
     pub shape: Vec<usize>,
-    data_start: u64,
     row_len: usize,
     bytes: Vec<u8>,
 }
 
 impl RowReader {
-    /// Reads row `i` into `out`.
+    /// Reads row `i` (of the whole location) into `out`.
     pub fn read(&mut self, i: usize, out: &mut Vec<f32>) -> Result<()> {
+        let k = self.parts.partition_point(|p| p.first + p.rows <= i);
+        let Some(part) = self.parts.get_mut(k) else {
+            bail!("row {i} is past the end of the features");
+        };
         self.bytes.resize(self.row_len * 4, 0);
-        self.file.seek(SeekFrom::Start(
-            self.data_start + (i * self.row_len * 4) as u64,
+        part.file.seek(SeekFrom::Start(
+            part.data_start + ((i - part.first) * self.row_len * 4) as u64,
         ))?;
-        self.file
+        part.file
             .read_exact(&mut self.bytes)
-            .with_context(|| format!("{}: reading row {i}", self.path.display()))?;
+            .with_context(|| format!("{}: reading row {}", part.path.display(), i - part.first))?;
         out.clear();
         out.extend(
             self.bytes

@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::formats::features::{FeatureFile, MANIFEST, Manifest, PROGRESS};
 use crate::formats::output::write_json;
 use crate::formats::signals::{Signal, batch_files, read_batch};
+use crate::shard::Shard;
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
 struct Progress {
@@ -125,6 +126,19 @@ pub struct Options {
     pub features: Vec<Feature>,
     /// Worker threads; every core when `None`.
     pub jobs: Option<usize>,
+    /// One shard of a sharded signals folder (`<data>/shard-I-of-N/`), into the same shard
+    /// of the output; the folders themselves when `None`.
+    pub shard: Option<Shard>,
+}
+
+impl Options {
+    /// The signals read and the features folder written: the shard's, when there is one.
+    pub fn dirs(&self) -> (PathBuf, PathBuf) {
+        match self.shard {
+            Some(s) => (self.data.join(s.name()), self.output.join(s.name())),
+            None => (self.data.clone(), self.output.clone()),
+        }
+    }
 }
 
 /// What stage 2 did.
@@ -231,6 +245,7 @@ impl Signals {
             features,
             labels: "labels.npy".into(),
             track_ids: "track_ids.npy".into(),
+            shard: None,
         })
     }
 }
@@ -319,10 +334,12 @@ impl Outputs {
 pub fn run(options: &Options) -> Result<Report> {
     let started = Instant::now();
     let which = &options.features;
-    let signals = Signals::open(&options.data)?;
-    let manifest = signals.manifest(&options.data, which)?;
+    let (data, out) = options.dirs();
+    let signals = Signals::open(&data)?;
+    let mut manifest = signals.manifest(&data, which)?;
+    manifest.shard = options.shard.map(|s| s.to_string());
     let jobs = super::jobs(options.jobs);
-    let out = &options.output;
+    let out = &out;
     fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     if already_done(out, &manifest)? {
         return Ok(Report {

@@ -105,6 +105,7 @@ pub fn run(options: &Options, on_step: &mut dyn FnMut(Step)) -> Result<Report> {
         subset: options.subset.clone(),
         jobs: options.jobs,
         batch_size: transform::DEFAULT_BATCH_SIZE,
+        shard: None,
     };
     let report = transform::run(&transform).context("stage 1 (transform)")?;
     on_step(Step::Transformed(&report, &transform));
@@ -118,6 +119,7 @@ pub fn run(options: &Options, on_step: &mut dyn FnMut(Step)) -> Result<Report> {
             .clone()
             .unwrap_or_else(|| Feature::ALL.to_vec()),
         jobs: options.jobs,
+        shard: None,
     };
     let report = extract::run(&extract).context("stage 2 (extract)")?;
     on_step(Step::Extracted(&report, &extract));

@@ -24,6 +24,7 @@ use crate::fma::{self, CleanTrack};
 use crate::formats::fnv;
 use crate::formats::output::{write_atomic, write_json};
 use crate::formats::signals::{Signal, batch_file_name, write_batch};
+use crate::shard::Shard;
 
 /// The settings a signals folder was written with.
 const SETTINGS: &str = "transform.json";
@@ -45,6 +46,9 @@ struct Settings {
     /// FNV-1a of the selected track ids, in order: batches hold the same tracks.
     track_ids_fnv: String,
     classes: Vec<String>,
+    /// `I/N` for a shard's folder; absent for a whole dataset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    shard: Option<String>,
 }
 
 /// One row of `failures.csv`: a track that did not become a signal, and why.
@@ -81,9 +85,20 @@ pub struct Options {
     pub jobs: Option<usize>,
     /// Tracks per Parquet file.
     pub batch_size: usize,
+    /// This worker's part of the tracks, written under the shard's own folder; all of them,
+    /// into the output itself, when `None`.
+    pub shard: Option<Shard>,
 }
 
 impl Options {
+    /// Where this run writes: the output, or the shard's folder inside it.
+    pub fn output_dir(&self) -> PathBuf {
+        match self.shard {
+            Some(shard) => self.output.join(shard.name()),
+            None => self.output.clone(),
+        }
+    }
+
     /// The least audio kept, checked against the window.
     fn min_length(&self) -> Result<f64> {
         let min_length = self.min_length.unwrap_or(self.window.signal_length / 2.0);
@@ -149,7 +164,7 @@ pub fn run(options: &Options) -> Result<Report> {
     let window = &options.window;
     let (selected, classes) = select(options)?;
 
-    let out = &options.output;
+    let out = &options.output_dir();
     fs::create_dir_all(out.join(PROGRESS))
         .with_context(|| format!("cannot create {}", out.display()))?;
     remove_stale_temporaries(out)?;
@@ -163,6 +178,7 @@ pub fn run(options: &Options) -> Result<Report> {
         tracks: selected.len(),
         track_ids_fnv: fnv(selected.iter().map(|t| t.track_id)),
         classes: classes.clone(),
+        shard: options.shard.map(|s| s.to_string()),
     };
     check_settings(out, &settings)?;
     write_json(&out.join(fma::clean::CLASSES), &classes)?;
@@ -288,13 +304,18 @@ fn select(options: &Options) -> Result<(Vec<CleanTrack>, Vec<String>)> {
     let mut selected: Vec<CleanTrack> = tracks
         .into_iter()
         .filter(|t| fma::in_subset(&t.subset, &options.subset))
+        .filter(|t| options.shard.is_none_or(|s| s.holds_track(t.track_id)))
         .collect();
     selected.sort_by_key(|t| t.track_id);
     if selected.is_empty() {
         bail!(
-            "{}: no track is in subset `{}`",
+            "{}: no track is in subset `{}`{}",
             options.metadata.display(),
-            options.subset
+            options.subset,
+            options
+                .shard
+                .map(|s| format!(" and shard {s}"))
+                .unwrap_or_default()
         );
     }
     Ok((selected, classes))

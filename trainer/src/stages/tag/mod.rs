@@ -24,6 +24,7 @@ use genrescope_core::musicnn::{SR, TagModel};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
+use crate::shard::Shard;
 use sink::{Output, Tagged};
 use tagger::tagger;
 
@@ -41,6 +42,25 @@ pub struct Options {
     /// Damaged files: tagged as far as they decode (with the damage in the result), or
     /// failures.
     pub policy: DamagePolicy,
+    /// This worker's part of the files; the output file gets the shard's name.
+    pub shard: Option<Shard>,
+}
+
+impl Options {
+    /// The output file this run writes: `-o`, or for a shard `<stem>.shard-I-of-N.<ext>`
+    /// beside it.
+    pub fn output_file(&self) -> Option<PathBuf> {
+        let path = self.output.as_ref()?;
+        let Some(shard) = self.shard else {
+            return Some(path.clone());
+        };
+        let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+        let name = match path.extension() {
+            Some(ext) => format!("{stem}.{}.{}", shard.name(), ext.to_string_lossy()),
+            None => format!("{stem}.{}", shard.name()),
+        };
+        Some(path.with_file_name(name))
+    }
 }
 
 /// What the tagging did.
@@ -74,8 +94,12 @@ pub trait Observer {
 /// Tags every file, resuming the output file when there is one.
 pub fn run(options: &Options, observer: &mut dyn Observer) -> Result<Report> {
     let started = Instant::now();
-    let files = inputs::collect(&options.inputs)?;
-    let (mut output, done) = match &options.output {
+    let mut files = inputs::collect(&options.inputs)?;
+    if let Some(shard) = options.shard {
+        files.retain(|f| shard.holds_key(&f.display().to_string()));
+    }
+    let output_file = options.output_file();
+    let (mut output, done) = match &output_file {
         Some(path) => {
             let (o, done) = Output::open(path, options.model)?;
             (Some(o), done)
@@ -96,7 +120,7 @@ pub fn run(options: &Options, observer: &mut dyn Observer) -> Result<Report> {
         .context("cannot start the worker threads")?;
 
     observer.started(files.len());
-    let one_file = files.len() == 1 && options.output.is_none();
+    let one_file = files.len() == 1 && output_file.is_none();
     let bar = progress_bar(todo.len() as u64, one_file);
     let mut failures: Vec<(String, String)> = Vec::new();
     let mut tagged = 0usize;
@@ -149,7 +173,7 @@ pub fn run(options: &Options, observer: &mut dyn Observer) -> Result<Report> {
     });
     bar.finish_and_clear();
     written?;
-    if let (Some(output), Some(path)) = (output, &options.output) {
+    if let (Some(output), Some(path)) = (output, &output_file) {
         output.finish()?;
         sink::write_failures(&sink::failures_path(path), &failures)?;
     }
