@@ -230,10 +230,11 @@ async fn start_webgpu(adapter: Adapter) -> Choice {
 /// Loads (and warms up) a model set with `load` on `choice`'s device; if that fails on WebGPU,
 /// again on flex, saying why in the backend's note. Errors on flex (no bundle, bad weights)
 /// are the caller's to show.
-pub async fn load_with_fallback<T, F, Fut>(choice: &Choice, load: F) -> Result<(T, Choice), String>
+pub async fn load_with_fallback<T, E, F, Fut>(choice: &Choice, load: F) -> Result<(T, Choice), E>
 where
+    E: std::fmt::Display,
     F: Fn(Device) -> Fut,
-    Fut: Future<Output = Result<T, String>>,
+    Fut: Future<Output = Result<T, E>>,
 {
     if choice.backend.is_webgpu() {
         match load(choice.device.clone()).await {

@@ -7,17 +7,18 @@
 
 use std::sync::Arc;
 
-use genrescope_core::model::Prediction;
 use genrescope_core::model::burn::prelude::Device;
+use genrescope_core::model::{Prediction, TrackPrediction};
 use genrescope_core::musicnn::TagModel;
 use genrescope_core::musicnn::net::{Tagger, Taggram};
 use genrescope_core::plot::render::draw_feature;
-use genrescope_core::plot::{Body, feature_plot};
+use genrescope_core::plot::{Body, feature_plot, genre_colour};
 use genrescope_core::{Feature, FeatureConfig};
 use genrescope_web::analysis::{self, FeatureStats, TrackInfo};
 use genrescope_web::backend::{Backend, Preference};
 use genrescope_web::canvas::CanvasPainter;
-use genrescope_web::components::{CANVAS_HEIGHT, CANVAS_WIDTH, FeatureCanvas};
+use genrescope_web::components::{CANVAS_HEIGHT, CANVAS_WIDTH, FeatureCanvas, Predictions, Tags};
+use genrescope_web::error::{ErrorKind, WorkerError};
 use genrescope_web::pool;
 use genrescope_web::protocol::{self, BundleStatus, Request, Response, Step, Task};
 use genrescope_web::state::FeatureView;
@@ -172,7 +173,11 @@ fn requests_and_responses_survive_the_trip_with_their_payloads() {
         Response::Bundle {
             run: 1,
             status: BundleStatus::Missing {
-                reason: "HTTP 404".into(),
+                error: AppError::Fetch {
+                    url: "models/manifest.json".into(),
+                    reason: "HTTP 404".into(),
+                }
+                .into(),
             },
         },
         Response::Bundle {
@@ -208,11 +213,11 @@ fn requests_and_responses_survive_the_trip_with_their_payloads() {
         Response::Idle { run: 1 },
         Response::TagsMissing {
             run: 1,
-            reason: "musicnn/msd_musicnn.bpk: HTTP 404".into(),
+            error: WorkerError::new(ErrorKind::Fetch, "musicnn/msd_musicnn.bpk: HTTP 404"),
         },
         Response::Failed {
             run: 2,
-            message: "could not decode".into(),
+            error: WorkerError::new(ErrorKind::Internal, "a worker stopped"),
         },
     ] {
         let enc = protocol::encode(&response, None).unwrap();
@@ -221,6 +226,27 @@ fn requests_and_responses_survive_the_trip_with_their_payloads() {
         assert_eq!(back, response);
         assert!(data.is_none());
     }
+
+    // A worker's error reaches the page with its kind, its file and its words.
+    let decoding = analysis::decode_limited(noise(8192), "noise.mp3", 600.0).expect_err("noise");
+    let enc = protocol::encode(
+        &Response::Failed {
+            run: 5,
+            error: WorkerError::from(&decoding),
+        },
+        None,
+    )
+    .unwrap();
+    let Response::Failed { run, error } = protocol::decode::<Response>(&enc.message).unwrap().0
+    else {
+        panic!("not a failure");
+    };
+    assert_eq!(run, 5);
+    assert_eq!(error.kind, ErrorKind::Decode);
+    assert_eq!(error.file.as_deref(), Some("noise.mp3"));
+    let shown = AppError::from(error);
+    assert_eq!(shown.kind(), ErrorKind::Decode);
+    assert_eq!(shown.to_string(), decoding.to_string());
 
     // The pool's requests.
     for request in [
@@ -455,6 +481,77 @@ fn app_starts_idle_with_its_test_ids() {
         "nothing to predict yet"
     );
     assert!(select(&root, "#features").is_some());
+}
+
+/// The computed background colour of `element`, as the browser writes it (`rgb(r, g, b)`).
+fn background(element: &Element) -> String {
+    let style = js_sys::Reflect::get(element, &"style".into()).unwrap();
+    js_sys::Reflect::get(&style, &"backgroundColor".into())
+        .unwrap()
+        .as_string()
+        .unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+fn a_genre_has_one_colour_in_predictions_and_in_tags() {
+    // The bundle lists Rock first; FMA's genres (which MusiCNN's tags name) list it eighth.
+    // Coloured by place, `#timeline` drew Rock in tab20's first colour and `#tag-timeline` in
+    // its eighth; coloured by name, both draw it in the eighth.
+    let rock = Prediction {
+        models: vec![(Feature::Mel, vec![0.9, 0.1])],
+        ensemble: vec![0.9, 0.1],
+    };
+    let mut patch = vec![0.0f32; 50];
+    let at = TagModel::Msd
+        .tags()
+        .iter()
+        .position(|t| *t == "rock")
+        .unwrap();
+    patch[at] = 0.9;
+    let root = container();
+    let _mounted = leptos::mount::mount_to(root.clone(), move || {
+        let session = Session::new();
+        session.file_name.set(Some("rock.mp3".into()));
+        session.track.set(Some(TrackInfo {
+            duration_s: 3.0,
+            sample_rate: 16000,
+            channels: 1,
+            skipped_packets: 0,
+            truncated: false,
+        }));
+        session.bundle.set(Some(BundleStatus::Loaded {
+            classes: vec!["Rock".into(), "Electronic".into()],
+            features: vec![Feature::Mel],
+            window_seconds: 3.0,
+            backend: Backend::flex("a test"),
+        }));
+        session.prediction.set(Some(Arc::new(TrackPrediction {
+            sample_rate: 16000,
+            windows: vec![(0, 48000, rock.clone())],
+            mean: rock,
+        })));
+        session.prediction_complete.set(true);
+        session
+            .tags
+            .set(Some(Arc::new(Taggram::of(TagModel::Msd, vec![patch]))));
+        session.tags_complete.set(true);
+        provide_context(session);
+        view! {
+            <Predictions />
+            <Tags />
+        }
+    });
+    let genre =
+        select(&root, "#timeline .segment[data-genre=\"Rock\"]").expect("Rock in #timeline");
+    let tag = select(&root, "#tag-timeline .segment[data-genre=\"Rock\"]")
+        .expect("Rock in #tag-timeline");
+    let [r, g, b] = genre_colour("Rock");
+    assert_eq!(background(&tag), format!("rgb({r}, {g}, {b})"));
+    assert_eq!(
+        background(&genre),
+        background(&tag),
+        "Rock is drawn in two colours"
+    );
 }
 
 /// The values of a little-endian, C-order `.npy` of `<i2` or `<f4` (what the MusiCNN

@@ -15,6 +15,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::analysis::TrackInfo;
 use crate::backend::Backend;
+use crate::error::WorkerError;
 
 /// Page → worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -80,8 +81,9 @@ pub enum BundleStatus {
     },
     /// No usable bundle: why.
     Missing {
-        /// What happened (not found, unreadable, …).
-        reason: String,
+        /// What happened: [`ErrorKind::Fetch`](crate::error::ErrorKind::Fetch) when there is
+        /// none to fetch, another kind when the one there cannot be used.
+        error: WorkerError,
     },
 }
 
@@ -132,15 +134,15 @@ pub enum Response {
     /// The worker finished a request of `run` and can take the next.
     Idle { run: u64 },
     /// MusiCNN could not run (its weights did not load): why.
-    TagsMissing { run: u64, reason: String },
+    TagsMissing { run: u64, error: WorkerError },
     /// One feature of the whole track; its `f32` values (C order, `shape`) are the `data`.
     Feature {
         run: u64,
         feature: Feature,
         shape: Vec<usize>,
     },
-    /// The run stopped: a message for `#error`.
-    Failed { run: u64, message: String },
+    /// The run stopped: the error for `#error`, with its kind.
+    Failed { run: u64, error: WorkerError },
 }
 
 impl Response {

@@ -20,7 +20,7 @@ use web_sys::{MessageEvent, Worker};
 use crate::analysis::{FeatureStats, TrackInfo};
 use crate::backend::{self, Backend, Preference};
 use crate::browser::{describe, read_file};
-use crate::error::AppError;
+use crate::error::{AppError, WorkerError};
 use crate::pool::{self, Pool, Slot};
 use crate::protocol::{self, BundleStatus, Response, Step};
 
@@ -102,7 +102,7 @@ pub struct Session {
     /// Whether every patch is tagged.
     pub tags_complete: RwSignal<bool>,
     /// Why MusiCNN could not run, if it could not.
-    pub tags_missing: RwSignal<Option<String>>,
+    pub tags_missing: RwSignal<Option<WorkerError>>,
     /// The backend MusiCNN runs on.
     pub tags_backend: RwSignal<Option<Backend>>,
     /// Every feature received so far, in the registry's order.
@@ -358,7 +358,7 @@ impl Session {
             self.pool.update_value(|p| p.cancel(run));
             self.fail(
                 run,
-                AppError::Worker(format!(
+                AppError::Internal(format!(
                     "the analysis stopped unexpectedly ({why}); choose the file again or another one{}",
                     if matches!(job, pool::Job::Analyse { .. }) { "" } else { " (a share of the work stopped two workers)" }
                 )),
@@ -372,7 +372,7 @@ impl Session {
         if let Some(Err(e)) = self.pool.try_update_value(Pool::dispatch) {
             self.fail(
                 e.run,
-                AppError::Worker(format!("could not start the analysis: {}", e.message)),
+                AppError::Internal(format!("could not start the analysis: {}", e.message)),
             );
         }
     }
@@ -465,7 +465,7 @@ impl Session {
                 None => {
                     return self.fail(
                         run,
-                        AppError::Worker(format!("the signal at {sr} Hz came without values")),
+                        AppError::Internal(format!("the signal at {sr} Hz came without values")),
                     );
                 }
             },
@@ -501,19 +501,19 @@ impl Session {
                 self.tags_backend.set(Some(backend));
                 self.merge_patches(first, model, rows);
             }
-            Response::TagsMissing { reason, .. } => {
+            Response::TagsMissing { error, .. } => {
                 self.merge.update_value(|m| m.tags_missing = true);
                 self.pool.update_value(|p| p.drop_patches(run));
-                self.tags_missing.set(Some(reason));
+                self.tags_missing.set(Some(error));
             }
             Response::Feature { feature, shape, .. } => {
                 let values = match data.as_ref().map(protocol::f32_values) {
                     Some(Ok(v)) => v,
-                    Some(Err(e)) => return self.fail(run, AppError::Worker(e)),
+                    Some(Err(e)) => return self.fail(run, AppError::Internal(e)),
                     None => {
                         return self.fail(
                             run,
-                            AppError::Worker(format!("{feature} came without values")),
+                            AppError::Internal(format!("{feature} came without values")),
                         );
                     }
                 };
@@ -538,12 +538,12 @@ impl Session {
                             }
                         }
                     }
-                    Err(e) => return self.fail(run, AppError::Worker(e)),
+                    Err(e) => return self.fail(run, AppError::Internal(e)),
                 }
             }
-            Response::Failed { message, .. } => {
+            Response::Failed { error, .. } => {
                 self.pool.update_value(|p| p.cancel(run));
-                return self.fail(run, AppError::Worker(message));
+                return self.fail(run, AppError::Worker(error));
             }
         }
         self.show_progress();

@@ -22,7 +22,7 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 use crate::analysis::{self, TrackInfo};
 use crate::backend::{self, Choice, Preference};
 use crate::browser::describe;
-use crate::error::AppError;
+use crate::error::{AppError, WorkerError};
 use crate::protocol::{self, BundleStatus, Request, Response, Step, Task};
 
 /// The longest track the page analyses, in seconds: every feature of ten minutes at full
@@ -51,8 +51,8 @@ struct Loaded<T> {
 struct State {
     /// The device the worker picked at start ([`backend::choose`]).
     choice: Option<Choice>,
-    bundle: Option<Rc<Result<Loaded<Bundle>, String>>>,
-    tagger: Option<Rc<Result<Loaded<Tagger>, String>>>,
+    bundle: Option<Rc<Result<Loaded<Bundle>, AppError>>>,
+    tagger: Option<Rc<Result<Loaded<Tagger>, AppError>>>,
     /// Resolves once `bundle` is set.
     loading: Option<js_sys::Promise>,
     /// Resolves once `tagger` is set.
@@ -174,32 +174,40 @@ async fn handle(message: JsValue, state: &Rc<RefCell<State>>) {
     match request {
         Request::Analyse { run, name } => {
             let bytes = data.map(|b| protocol::bytes(&b)).unwrap_or_default();
-            if let Err(message) = analyse(run, &name, bytes, state).await {
-                post(&Response::Failed { run, message }, None);
+            if let Err(e) = analyse(run, &name, bytes, state).await {
+                fail(run, &e);
             }
         }
         Request::Signal { run, sr } => {
             match data.map(|b| protocol::f32_values(&b)) {
                 Some(Ok(values)) => keep_signal(state, run, sr, values),
-                Some(Err(e)) => post(&Response::Failed { run, message: e }, None),
-                None => post(
-                    &Response::Failed {
-                        run,
-                        message: format!("the signal at {sr} Hz came without values"),
-                    },
-                    None,
+                Some(Err(e)) => fail(run, &AppError::Internal(e)),
+                None => fail(
+                    run,
+                    &AppError::Internal(format!("the signal at {sr} Hz came without values")),
                 ),
             }
             // A signal is not a task: the page does not wait for it.
             return;
         }
         Request::Task { run, task } => {
-            if let Err(message) = run_task(run, task, state).await {
-                post(&Response::Failed { run, message }, None);
+            if let Err(e) = run_task(run, task, state).await {
+                fail(run, &e);
             }
         }
     }
     post(&Response::Idle { run }, None);
+}
+
+/// Tells the page that `run` stopped, with the error's kind.
+fn fail(run: u64, error: &AppError) {
+    post(
+        &Response::Failed {
+            run,
+            error: error.into(),
+        },
+        None,
+    );
 }
 
 /// Keeps `values` as the run's signal at `sr`, dropping an older run's.
@@ -218,14 +226,18 @@ fn keep_signal(state: &Rc<RefCell<State>>, run: u64, sr: u32, values: Vec<f32>) 
 }
 
 /// The run's signal at `sr`.
-fn signal(state: &Rc<RefCell<State>>, run: u64, sr: u32) -> Result<Rc<Vec<f32>>, String> {
+fn signal(state: &Rc<RefCell<State>>, run: u64, sr: u32) -> Result<Rc<Vec<f32>>, AppError> {
     state
         .borrow()
         .track
         .as_ref()
         .filter(|t| t.run == run)
         .and_then(|t| t.signals.get(&sr).cloned())
-        .ok_or_else(|| format!("run {run}: no signal at {sr} Hz was sent before its task"))
+        .ok_or_else(|| {
+            AppError::Internal(format!(
+                "run {run}: no signal at {sr} Hz was sent before its task"
+            ))
+        })
 }
 
 /// Decodes the file, posts the track, the bundle's status, the signals the tasks read (kept
@@ -235,7 +247,7 @@ async fn analyse(
     name: &str,
     bytes: Vec<u8>,
     state: &Rc<RefCell<State>>,
-) -> Result<(), String> {
+) -> Result<(), AppError> {
     post(
         &Response::Progress {
             run,
@@ -245,7 +257,7 @@ async fn analyse(
         },
         None,
     );
-    let decoded = analysis::decode_limited(bytes, name, MAX_SECONDS).map_err(|e| e.to_string())?;
+    let decoded = analysis::decode_limited(bytes, name, MAX_SECONDS)?;
     post(
         &Response::Track {
             run,
@@ -256,7 +268,7 @@ async fn analyse(
     let resample = |sr: u32| {
         decoded
             .window(sr, 0.0, None)
-            .map_err(|e| format!("could not resample \"{name}\": {e}"))
+            .map_err(|e| AppError::Internal(format!("could not resample \"{name}\": {e}")))
     };
     let features_sr = FeatureConfig::default().sr;
     let y16k = resample(musicnn::SR)?;
@@ -298,12 +310,7 @@ async fn analyse(
             };
             (status, b.window_count(samples))
         }
-        Err(reason) => (
-            BundleStatus::Missing {
-                reason: reason.clone(),
-            },
-            0,
-        ),
+        Err(e) => (BundleStatus::Missing { error: e.into() }, 0),
     };
     post(&Response::Bundle { run, status }, None);
     let signals: Vec<(u32, Rc<Vec<f32>>)> = state
@@ -330,7 +337,7 @@ async fn analyse(
 }
 
 /// Runs one share of the run's work and posts its results.
-async fn run_task(run: u64, task: Task, state: &Rc<RefCell<State>>) -> Result<(), String> {
+async fn run_task(run: u64, task: Task, state: &Rc<RefCell<State>>) -> Result<(), AppError> {
     match task {
         Task::Windows { first, end } => {
             let bundle = loaded(
@@ -340,15 +347,22 @@ async fn run_task(run: u64, task: Task, state: &Rc<RefCell<State>>) -> Result<()
                 || {},
             )
             .await;
-            let Ok(Loaded { model: bundle, on }) = bundle.as_ref() else {
-                return Err("the genre models did not load in this worker".into());
+            let Loaded { model: bundle, on } = match bundle.as_ref() {
+                Ok(loaded) => loaded,
+                Err(e) => {
+                    let e = WorkerError::from(e);
+                    return Err(AppError::Worker(WorkerError {
+                        message: format!("the genre models did not load in this worker ({e})"),
+                        ..e
+                    }));
+                }
             };
             let sr = bundle.manifest.feature_config.sr;
             let y = signal(state, run, sr)?;
             let windows = bundle
                 .predict_windows_async(&y, first..end, &on.device)
                 .await
-                .map_err(|e| format!("could not predict the genre: {e}"))?;
+                .map_err(|e| AppError::model("could not predict the genre", e))?;
             post(
                 &Response::Windows {
                     run,
@@ -363,11 +377,11 @@ async fn run_task(run: u64, task: Task, state: &Rc<RefCell<State>>) -> Result<()
             let cfg = FeatureConfig::default();
             let y = signal(state, run, cfg.sr)?;
             let set = genrescope_core::compute(&y, &cfg, &features)
-                .map_err(|e| AppError::features("the track", e).to_string())?;
+                .map_err(|e| AppError::features("the track", e))?;
             for (feature, array) in &set.entries {
-                let values = array
-                    .as_slice()
-                    .ok_or("a feature array is not contiguous")?;
+                let values = array.as_slice().ok_or_else(|| {
+                    AppError::Internal(format!("{feature}: the array is not contiguous"))
+                })?;
                 post(
                     &Response::Feature {
                         run,
@@ -392,22 +406,27 @@ async fn run_task(run: u64, task: Task, state: &Rc<RefCell<State>>) -> Result<()
                 || {},
             )
             .await;
-            let Ok(Loaded { model: tagger, on }) = tagger.as_ref() else {
-                let reason = match tagger.as_ref() {
-                    Err(reason) => reason.clone(),
-                    Ok(_) => String::new(),
-                };
-                post(&Response::TagsMissing { run, reason }, None);
-                return Ok(());
+            let Loaded { model: tagger, on } = match tagger.as_ref() {
+                Ok(loaded) => loaded,
+                Err(e) => {
+                    post(
+                        &Response::TagsMissing {
+                            run,
+                            error: e.into(),
+                        },
+                        None,
+                    );
+                    return Ok(());
+                }
             };
             let patches = patches_of(state, run)?;
-            let slice = patches
-                .get(first..end)
-                .ok_or_else(|| format!("patches {first}..{end} of {}", patches.len()))?;
+            let slice = patches.get(first..end).ok_or_else(|| {
+                AppError::Internal(format!("patches {first}..{end} of {}", patches.len()))
+            })?;
             let rows = tagger
                 .tag_patches_async(slice)
                 .await
-                .map_err(|e| format!("could not tag the track: {e}"))?;
+                .map_err(|e| AppError::model("could not tag the track", e))?;
             post(
                 &Response::Patches {
                     run,
@@ -424,7 +443,7 @@ async fn run_task(run: u64, task: Task, state: &Rc<RefCell<State>>) -> Result<()
 }
 
 /// MusiCNN's patches of the run's 16 kHz signal, cut once per run.
-fn patches_of(state: &Rc<RefCell<State>>, run: u64) -> Result<Rc<Vec<Array2<f32>>>, String> {
+fn patches_of(state: &Rc<RefCell<State>>, run: u64) -> Result<Rc<Vec<Array2<f32>>>, AppError> {
     if let Some(p) = state
         .borrow()
         .track
@@ -435,7 +454,7 @@ fn patches_of(state: &Rc<RefCell<State>>, run: u64) -> Result<Rc<Vec<Array2<f32>
         return Ok(p);
     }
     let y = signal(state, run, musicnn::SR)?;
-    let mel = musicnn::log_mel(&y).map_err(|e| format!("could not tag the track: {e}"))?;
+    let mel = musicnn::log_mel(&y).map_err(|e| AppError::model("could not tag the track", e))?;
     let patches = Rc::new(musicnn::patches(mel.view()));
     if let Some(t) = state.borrow_mut().track.as_mut() {
         t.patches = Some(patches.clone());
@@ -447,10 +466,10 @@ fn patches_of(state: &Rc<RefCell<State>>, run: u64) -> Result<Rc<Vec<Array2<f32>
 /// the state), waiting for it, and saying so through `progress`, while it is under way.
 async fn loaded<T>(
     state: &Rc<RefCell<State>>,
-    slot: impl Fn(&State) -> (Option<Rc<Result<T, String>>>, Option<js_sys::Promise>),
+    slot: impl Fn(&State) -> (Option<Rc<Result<T, AppError>>>, Option<js_sys::Promise>),
     what: &str,
     progress: impl Fn(),
-) -> Rc<Result<T, String>> {
+) -> Rc<Result<T, AppError>> {
     let (value, loading) = slot(&state.borrow());
     if let Some(value) = value {
         return value;
@@ -461,15 +480,18 @@ async fn loaded<T>(
     }
     slot(&state.borrow())
         .0
-        .unwrap_or_else(|| Rc::new(Err(format!("{what} did not load"))))
+        .unwrap_or_else(|| Rc::new(Err(AppError::Internal(format!("{what} did not load")))))
 }
 
 /// Fetches `models/manifest.json` and every weights file it names, and loads them on the
 /// chosen device (flex if that fails), warmed up.
-async fn load_bundle(choice: &Choice) -> Result<Loaded<Bundle>, String> {
+async fn load_bundle(choice: &Choice) -> Result<Loaded<Bundle>, AppError> {
     let manifest_text = fetch_text(MANIFEST_URL).await?;
-    let manifest: BundleManifest = serde_json::from_str(&manifest_text)
-        .map_err(|e| format!("{MANIFEST_URL} is not a bundle manifest: {e}"))?;
+    let manifest: BundleManifest =
+        serde_json::from_str(&manifest_text).map_err(|e| AppError::Bundle {
+            file: MANIFEST_URL.into(),
+            reason: format!("not a bundle manifest: {e}"),
+        })?;
     let mut files = HashMap::new();
     for entry in &manifest.models {
         let url = format!("models/{}", entry.weights);
@@ -481,13 +503,20 @@ async fn load_bundle(choice: &Choice) -> Result<Loaded<Bundle>, String> {
             let bundle = Bundle::load(
                 text,
                 |name| {
-                    files.get(name).cloned().ok_or_else(|| {
-                        genrescope_core::Error::Bundle(format!("{name} was not fetched"))
-                    })
+                    files
+                        .get(name)
+                        .cloned()
+                        .ok_or_else(|| genrescope_core::Error::MissingFile {
+                            file: name.to_string(),
+                            reason: "not fetched".into(),
+                        })
                 },
                 &device,
             )
-            .map_err(|e| format!("models/: {e}"))?;
+            .map_err(|e| AppError::Bundle {
+                file: "models/".into(),
+                reason: e.to_string(),
+            })?;
             // One prediction of silence compiles the hot code (the engine optimises wasm on
             // use; WebGPU compiles its shaders), so the visitor's first window is as fast as
             // the next ones. It also proves the device works before a file depends on it.
@@ -498,8 +527,8 @@ async fn load_bundle(choice: &Choice) -> Result<Loaded<Bundle>, String> {
                     |_, _| {},
                 )
                 .await
-                .map_err(|e| format!("models/: {e}"))?;
-            Ok(bundle)
+                .map_err(|e| AppError::model("models/", e))?;
+            Ok::<_, AppError>(bundle)
         }
     })
     .await?;
@@ -508,50 +537,68 @@ async fn load_bundle(choice: &Choice) -> Result<Loaded<Bundle>, String> {
 
 /// Fetches the page's MusiCNN weights and loads them on the chosen device (flex if that
 /// fails), warmed up.
-async fn load_tagger(choice: &Choice) -> Result<Loaded<Tagger>, String> {
+async fn load_tagger(choice: &Choice) -> Result<Loaded<Tagger>, AppError> {
     let url = format!("{MUSICNN_DIR}/{}", PAGE_TAG_MODEL.weights_file());
     let bytes = fetch_bytes(&url).await?;
     let (model, on) = backend::load_with_fallback(choice, |device| {
         let (url, bytes) = (&url, &bytes);
         async move {
-            let tagger = Tagger::load(PAGE_TAG_MODEL, bytes.clone(), &device)
-                .map_err(|e| format!("{url}: {e}"))?;
+            let tagger = Tagger::load(PAGE_TAG_MODEL, bytes.clone(), &device).map_err(|e| {
+                AppError::Bundle {
+                    file: url.clone(),
+                    reason: e.to_string(),
+                }
+            })?;
             // As above: one patch of silence warms the network up.
             tagger
                 .tag_with_progress_async(&vec![0.0; musicnn::SR as usize * 3], |_, _| {})
                 .await
-                .map_err(|e| format!("{url}: {e}"))?;
-            Ok(tagger)
+                .map_err(|e| AppError::model(url.as_str(), e))?;
+            Ok::<_, AppError>(tagger)
         }
     })
     .await?;
     Ok(Loaded { model, on })
 }
 
-async fn fetch(url: &str) -> Result<web_sys::Response, String> {
+/// A fetch of `url` that failed: `reason` says how.
+fn fetch_error(url: &str, reason: impl Into<String>) -> AppError {
+    AppError::Fetch {
+        url: url.into(),
+        reason: reason.into(),
+    }
+}
+
+async fn fetch(url: &str) -> Result<web_sys::Response, AppError> {
     let response = JsFuture::from(scope().fetch_with_str(url))
         .await
-        .map_err(|e| format!("{url}: {}", describe(&e)))?;
+        .map_err(|e| fetch_error(url, describe(&e)))?;
     let response: web_sys::Response = response.unchecked_into();
     if !response.ok() {
-        return Err(format!("{url}: HTTP {}", response.status()));
+        return Err(fetch_error(url, format!("HTTP {}", response.status())));
     }
     Ok(response)
 }
 
-async fn fetch_text(url: &str) -> Result<String, String> {
-    let promise = fetch(url).await?.text().map_err(|e| describe(&e))?;
+async fn fetch_text(url: &str) -> Result<String, AppError> {
+    let promise = fetch(url)
+        .await?
+        .text()
+        .map_err(|e| fetch_error(url, describe(&e)))?;
     JsFuture::from(promise)
         .await
-        .map_err(|e| format!("{url}: {}", describe(&e)))?
+        .map_err(|e| fetch_error(url, describe(&e)))?
         .as_string()
-        .ok_or_else(|| format!("{url}: not text"))
+        .ok_or_else(|| fetch_error(url, "not text"))
 }
 
-async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
-    let promise = fetch(url).await?.array_buffer().map_err(|e| describe(&e))?;
+async fn fetch_bytes(url: &str) -> Result<Vec<u8>, AppError> {
+    let promise = fetch(url)
+        .await?
+        .array_buffer()
+        .map_err(|e| fetch_error(url, describe(&e)))?;
     let buffer = JsFuture::from(promise)
         .await
-        .map_err(|e| format!("{url}: {}", describe(&e)))?;
+        .map_err(|e| fetch_error(url, describe(&e)))?;
     Ok(protocol::bytes(&buffer.unchecked_into()))
 }

@@ -282,7 +282,8 @@ const MTT_GENRES: [(&str, &str); 15] = [
 ];
 
 /// FMA's 16 top-level genres (`genres.csv`, `parent == 0`), in `genre_id` order: the order
-/// the page colours the tag timeline by ([`crate::plot::genre_colour`] of the index).
+/// in which [`crate::plot::genre_colour`] gives them tab20's colours, by name, so a genre has
+/// one colour on the page's genre timeline, its tag timeline and the CLI's plots alike.
 pub const FMA_GENRES: [&str; 16] = [
     "International",
     "Blues",

@@ -8,7 +8,7 @@
 mod colormaps;
 pub mod render;
 
-use ndarray::{Array2, ArrayD, Ix1, Ix2};
+use ndarray::{Array2, ArrayD, ArrayView, Dimension, Ix1, Ix2};
 
 use crate::config::FeatureConfig;
 use crate::dsp::convert::power_to_db;
@@ -61,9 +61,16 @@ fn percentile(sorted: &[f32], q: f64) -> f32 {
     sorted[i] + (sorted[j] - sorted[i]) * frac
 }
 
-/// The colour of genre `i` wherever genres are drawn (the CLI's timeline, the page's):
-/// matplotlib's `tab20`, its ten dark shades first.
-pub fn genre_colour(i: usize) -> [u8; 3] {
+/// The colour of the genre called `name` wherever genres are drawn (the CLI's timeline, the
+/// page's genre timeline and its MusiCNN tag timeline), so one genre has one colour everywhere,
+/// whatever order a bundle lists its classes in.
+///
+/// The colours are matplotlib's `tab20`, its ten dark shades first. FMA's 16 top-level genres
+/// ([`FMA_GENRES`](crate::musicnn::FMA_GENRES), compared without regard to ASCII case) take
+/// the first 16 in that list's order; any other name (a user's own genre folder) takes one of
+/// the last 4, picked by a hash of its name (FNV-1a, the same on every platform and run), so it
+/// keeps its colour from bundle to bundle. Two such names may share a colour.
+pub fn genre_colour(name: &str) -> [u8; 3] {
     const TAB20: [[u8; 3]; 20] = [
         [31, 119, 180],
         [255, 127, 14],
@@ -86,7 +93,19 @@ pub fn genre_colour(i: usize) -> [u8; 3] {
         [219, 219, 141],
         [158, 218, 229],
     ];
-    TAB20[i % TAB20.len()]
+    let fma = crate::musicnn::FMA_GENRES.len();
+    if let Some(i) = crate::musicnn::FMA_GENRES
+        .iter()
+        .position(|g| g.eq_ignore_ascii_case(name))
+    {
+        return TAB20[i];
+    }
+    // FNV-1a (64 bits) of the name's bytes.
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    let rest = (TAB20.len() - fma) as u64;
+    TAB20[fma + (hash % rest) as usize]
 }
 
 /// A labelled tick: `pos` is in the axis's own units (seconds, Hz, row units or value).
@@ -287,90 +306,81 @@ pub struct FeaturePlot {
     pub body: Body,
 }
 
-/// Turns a computed feature (librosa's shape) into what its plot shows: the power spectrogram
-/// in dB (`power_to_db(S, ref=np.max)`), one-row features as lines, the rest as heat maps with
-/// the vertical axis librosa.display would give them.
+/// Turns a computed feature (librosa's shape) into what its plot shows, as the feature's row of
+/// the table ([`Feature::spec`]'s `plot`) says: the power spectrogram in dB
+/// (`power_to_db(S, ref=np.max)`), one-row features as lines, the rest as heat maps with the
+/// vertical axis librosa.display would give them.
 pub fn feature_plot(
     feature: Feature,
     array: &ArrayD<f32>,
     cfg: &FeatureConfig,
 ) -> Result<FeaturePlot> {
+    let spec = feature.spec().plot;
+    let title = if spec.title_suffix.is_empty() {
+        feature.title().to_string()
+    } else {
+        format!("{} {}", feature.title(), spec.title_suffix)
+    };
     let sr = f64::from(cfg.sr);
-    let bad_shape = || {
+    let seconds_per_frame = cfg.hop_length as f64 / sr;
+    let body = match feature.axis() {
+        Axis::Time => {
+            let y = plot_view::<Ix1>(feature, array)?;
+            line(y.to_vec(), 1.0 / sr, "time (s)", spec.unit)
+        }
+        Axis::Frequency => {
+            let y = plot_view::<Ix1>(feature, array)?;
+            // rfft of n samples: bin k is k·sr/n Hz, and n is 2·(bins − 1) or one more.
+            let n = (2 * y.len()).saturating_sub(2).max(1);
+            line(y.to_vec(), sr / n as f64, "frequency (Hz)", spec.unit)
+        }
+        Axis::Value => {
+            let a = plot_view::<Ix2>(feature, array)?;
+            line(a.row(0).to_vec(), seconds_per_frame, "time (s)", spec.unit)
+        }
+        Axis::Hz | Axis::Mel | Axis::Coefficient | Axis::Chroma | Axis::Tonnetz | Axis::Band => {
+            let a = plot_view::<Ix2>(feature, array)?;
+            let data = if spec.power_to_db {
+                power_to_db(a, cfg.top_db)
+            } else {
+                a.to_owned()
+            };
+            let scale = ColourScale::fit(data.as_slice().unwrap_or(&[]), spec.unit);
+            let (y_label, y_ticks) = row_ticks(feature.axis(), data.nrows(), cfg);
+            Body::Heatmap(Heatmap {
+                data,
+                seconds_per_frame,
+                y_label,
+                y_ticks,
+                scale,
+            })
+        }
+    };
+    Ok(FeaturePlot {
+        feature,
+        title,
+        body,
+    })
+}
+
+/// `array` as a view of `D`'s dimensionality, or the error saying `feature` cannot be plotted.
+fn plot_view<D: Dimension>(feature: Feature, array: &ArrayD<f32>) -> Result<ArrayView<'_, f32, D>> {
+    array.view().into_dimensionality::<D>().map_err(|_| {
         Error::invalid(
             feature.name(),
             format!("cannot plot an array of shape {:?}", array.shape()),
         )
-    };
-    let title = match feature {
-        Feature::Spectrogram | Feature::Mel => format!("{} (dB, ref = max)", feature.title()),
-        Feature::PowerSpectrogram => format!("{} (shown in dB, ref = max)", feature.title()),
-        _ => feature.title().to_string(),
-    };
-    let line = |values: Vec<f32>, x_step, x_label, y_label| {
-        Ok(FeaturePlot {
-            feature,
-            title: title.clone(),
-            body: Body::Line(Line {
-                values,
-                x0: 0.0,
-                x_step,
-                x_label,
-                y_label,
-            }),
-        })
-    };
-    match feature.axis() {
-        Axis::Time => {
-            let y = array
-                .view()
-                .into_dimensionality::<Ix1>()
-                .map_err(|_| bad_shape())?;
-            return line(y.to_vec(), 1.0 / sr, "time (s)", "amplitude");
-        }
-        Axis::Frequency => {
-            let y = array
-                .view()
-                .into_dimensionality::<Ix1>()
-                .map_err(|_| bad_shape())?;
-            // rfft of n samples: bin k is k·sr/n Hz, and n is 2·(bins − 1) or one more.
-            let n = (2 * y.len()).saturating_sub(2).max(1);
-            return line(y.to_vec(), sr / n as f64, "frequency (Hz)", "|rfft(y)|");
-        }
-        _ => {}
-    }
-    let a = array
-        .view()
-        .into_dimensionality::<Ix2>()
-        .map_err(|_| bad_shape())?;
-    let seconds_per_frame = cfg.hop_length as f64 / sr;
-    if feature.axis() == Axis::Value {
-        let unit = match feature {
-            Feature::SpectralCentroid | Feature::SpectralBandwidth | Feature::SpectralRolloff => {
-                "Hz"
-            }
-            Feature::Rms => "RMS",
-            _ => "rate",
-        };
-        return line(a.row(0).to_vec(), seconds_per_frame, "time (s)", unit);
-    }
-    let (data, unit) = match feature {
-        Feature::PowerSpectrogram => (power_to_db(a, cfg.top_db), "dB"),
-        Feature::Spectrogram | Feature::Mel | Feature::SpectralContrast => (a.to_owned(), "dB"),
-        _ => (a.to_owned(), ""),
-    };
-    let scale = ColourScale::fit(data.as_slice().unwrap_or(&[]), unit);
-    let (y_label, y_ticks) = row_ticks(feature.axis(), data.nrows(), cfg);
-    Ok(FeaturePlot {
-        feature,
-        title,
-        body: Body::Heatmap(Heatmap {
-            data,
-            seconds_per_frame,
-            y_label,
-            y_ticks,
-            scale,
-        }),
+    })
+}
+
+/// A line plot's body, starting at 0.
+fn line(values: Vec<f32>, x_step: f64, x_label: &'static str, y_label: &'static str) -> Body {
+    Body::Line(Line {
+        values,
+        x0: 0.0,
+        x_step,
+        x_label,
+        y_label,
     })
 }
 
@@ -565,6 +575,39 @@ fn finite_range(values: impl Iterator<Item = f32>) -> Option<(f32, f32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_genre_has_the_colour_of_its_name_not_of_its_place_in_a_bundle() {
+        use crate::musicnn::FMA_GENRES;
+        // FMA's genres: tab20's first 16 colours, in FMA's order, one each.
+        assert_eq!(genre_colour("International"), [31, 119, 180]);
+        assert_eq!(genre_colour("Rock"), [127, 127, 127]);
+        assert_eq!(genre_colour("Instrumental"), [196, 156, 148]);
+        let fma: Vec<[u8; 3]> = FMA_GENRES.iter().map(|g| genre_colour(g)).collect();
+        for (i, c) in fma.iter().enumerate() {
+            assert!(!fma[..i].contains(c), "{} shares a colour", FMA_GENRES[i]);
+        }
+        // A folder called `rock` is FMA's Rock.
+        assert_eq!(genre_colour("rock"), genre_colour("Rock"));
+        // Any other name: one of the 4 colours no FMA genre has, the same on every call.
+        for name in ["disco", "reggae", "metal", "hiphop", "", "Ça va"] {
+            let c = genre_colour(name);
+            assert!(!fma.contains(&c), "{name:?} took an FMA genre's colour");
+            assert_eq!(genre_colour(name), c);
+        }
+        // Pinned, so a change of hash (which would recolour users' bundles) is noticed.
+        assert_eq!(genre_colour("reggae"), [247, 182, 210]);
+        assert_eq!(genre_colour("disco"), [199, 199, 199]);
+        // The hash spreads names over those 4 colours.
+        let others: std::collections::HashSet<[u8; 3]> = (0..64)
+            .map(|i| genre_colour(&format!("genre {i}")))
+            .collect();
+        assert_eq!(others.len(), 4);
+        // Whatever order two bundles list their classes in, Rock is drawn alike.
+        let a = ["Rock", "Electronic"].map(genre_colour);
+        let b = ["Electronic", "Rock"].map(genre_colour);
+        assert_eq!((a[0], a[1]), (b[1], b[0]));
+    }
 
     #[test]
     fn colour_maps_match_matplotlibs_published_ends() {

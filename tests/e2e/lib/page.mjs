@@ -65,6 +65,11 @@ export class GenrescopePage {
     return this.page.$eval('#error', (el) => (el.hidden ? null : el.textContent.trim()));
   }
 
+  /** The kind of the error in `#error` (its `data-kind`: `decode`, `too_long`, …), or null. */
+  async errorKind() {
+    return this.page.$eval('#error', (el) => (el.hidden ? null : el.dataset.kind ?? null));
+  }
+
   /** The text of `#status`. */
   async status() {
     return (await this.page.textContent('#status')).trim();

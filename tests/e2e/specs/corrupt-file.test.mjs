@@ -31,6 +31,8 @@ describe('a corrupt file', () => {
     t.diagnostic(`screenshot: ${shot}`);
     const message = await app.error();
     assert.match(message ?? '', /^could not decode "corrupt\.mp3": \S/);
+    // The worker's error reached the page with its kind, not only its words.
+    assert.equal(await app.errorKind(), 'decode');
     assert.match(await app.status(), /corrupt\.mp3 could not be analysed/);
     assert.equal(await app.hasDuration(), false);
   });

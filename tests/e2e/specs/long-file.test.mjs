@@ -32,6 +32,7 @@ describe('an hour-long file', () => {
     t.diagnostic(`refused after ${Date.now() - started} ms`);
     const message = await app.error();
     assert.match(message ?? '', /^"long\.mp3" runs longer than 10 minutes, the most the page analyses/);
+    assert.equal(await app.errorKind(), 'too_long');
     assert.equal(await app.hasDuration(), false);
   });
 

@@ -27,6 +27,8 @@ describe('the site without a bundle', () => {
     const note = await app.page.textContent('#predictions');
     assert.match(note, /No genre models next to this page/);
     assert.match(note, /genrescope train/);
+    // Missing, not broken: the worker said so with the error's kind.
+    assert.equal(await app.page.getAttribute('#predictions', 'data-kind'), 'fetch');
   });
 
   it('shows every feature all the same', async () => {

@@ -12,9 +12,10 @@ use genrescope_core::plot::render::{HAlign, Painter, Rect, Sizes, VAlign, axes};
 use super::feature::PlottersPainter;
 use super::{draw_err, finish_png, fonts, tmp_for};
 
-/// Genre `i`'s colour ([`plot::genre_colour`], as on the page).
-fn genre_colour(i: usize) -> RGBColor {
-    let [r, g, b] = plot::genre_colour(i);
+/// The colour of the genre called `name` ([`plot::genre_colour`]: by its name, as on the page,
+/// whatever its place among the bundle's classes).
+fn genre_colour(name: &str) -> RGBColor {
+    let [r, g, b] = plot::genre_colour(name);
     RGBColor(r, g, b)
 }
 
@@ -163,14 +164,17 @@ pub fn timeline_png(
                 .get(i + 1)
                 .map_or(duration, |q| (centre + (q.start + q.end) / 2.0) / 2.0);
             let top = genrescope_core::model::argmax(&p.ensemble);
+            let colour = classes
+                .get(top)
+                .map_or(RGBColor(120, 120, 120), |name| genre_colour(name));
             root.draw(&Rectangle::new(
                 [(fx(left), r.y0 - 26), (fx(right), r.y0 - 10)],
-                genre_colour(top).filled(),
+                colour.filled(),
             ))
             .map_err(&err)?;
         }
         for (g, name) in classes.iter().enumerate() {
-            let colour = genre_colour(g);
+            let colour = genre_colour(name);
             let line: Vec<(i32, i32)> = points
                 .iter()
                 .map(|p| {

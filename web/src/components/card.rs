@@ -16,10 +16,14 @@ pub fn NoteCard(
     state: &'static str,
     /// Its heading.
     title: &'static str,
+    /// Its `data-kind`, when it is `missing`: why
+    /// ([`ErrorKind::key`](crate::error::ErrorKind::key)).
+    #[prop(optional)]
+    kind: Option<&'static str>,
     children: Children,
 ) -> impl IntoView {
     view! {
-        <section id=id class=class data-state=state>
+        <section id=id class=class data-state=state data-kind=kind>
             <h2>{title}</h2>
             <p class="note">{children()}</p>
         </section>

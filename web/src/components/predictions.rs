@@ -1,25 +1,37 @@
 use genrescope_core::model::argmax;
+use genrescope_core::plot::genre_colour;
 use leptos::prelude::*;
 
 use super::card::{BarRow, NoteCard, Playhead};
+use crate::error::ErrorKind;
 use crate::protocol::BundleStatus;
 use crate::state::{Session, milliseconds};
 
 /// `#predictions`: the track's genre (the mean over its windows of the models' ensemble), the
 /// top genres with their confidence, each model's verdict, and which backend ran them. Without
-/// a bundle, a note on how to get one (`data-state="missing"`).
+/// a bundle, a note on how to get one (`data-state="missing"`, `data-kind` `fetch`), or on how
+/// to replace one that cannot be used (another `data-kind`).
 #[component]
 pub fn Predictions() -> impl IntoView {
     let session = Session::expect();
     move || {
         let bundle = session.bundle.get()?;
         let (classes, backend, window_seconds) = match bundle {
-            BundleStatus::Missing { reason } => {
+            BundleStatus::Missing { error } => {
+                // None to fetch: how to get one. One that cannot be used: how to replace it.
+                let (lead, action) = if error.kind == ErrorKind::Fetch {
+                    ("No genre models next to this page (", "To add predictions")
+                } else {
+                    (
+                        "The genre models next to this page could not be used (",
+                        "To replace them",
+                    )
+                };
                 return Some(
                     view! {
-                        <NoteCard id="predictions" class="card predictions" state="missing" title="Genre">
-                            "No genre models next to this page (" {reason}
-                            "). The features below are computed all the same. To add predictions, train a bundle with "
+                        <NoteCard id="predictions" class="card predictions" state="missing" title="Genre" kind=error.kind.key()>
+                            {lead} {error.message}
+                            "). The features below are computed all the same. " {action} ", train a bundle with "
                             <code>"genrescope train"</code> " (or run " <code>"scripts/run.sh"</code>
                             ") and put its " <code>"models/"</code> " folder beside " <code>"index.html"</code> "."
                         </NoteCard>
@@ -122,7 +134,8 @@ pub fn Predictions() -> impl IntoView {
     }
 }
 
-/// `#timeline`: the ensemble's genre of each window across the track, with the playhead.
+/// `#timeline`: the ensemble's genre of each window across the track, with the playhead. A
+/// genre's colour is that of its name ([`genre_colour`]), as in `#tag-timeline`.
 #[component]
 fn Timeline(classes: Vec<String>) -> impl IntoView {
     let session = Session::expect();
@@ -170,7 +183,7 @@ fn Timeline(classes: Vec<String>) -> impl IntoView {
                         style:left=format!("{:.3}%", left / duration * 100.0)
                         style:width=format!("{:.3}%", (right - left) / duration * 100.0)
                         style:background={
-                            let [r, gr, b] = genrescope_core::plot::genre_colour(g);
+                            let [r, gr, b] = genre_colour(&classes[g]);
                             format!("rgb({r},{gr},{b})")
                         }
                     >

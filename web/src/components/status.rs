@@ -24,12 +24,19 @@ pub fn StatusLine() -> impl IntoView {
     }
 }
 
-/// `#error`: the message of the last failure, hidden while there is none.
+/// `#error`: the message of the last failure, hidden while there is none; `data-kind` holds
+/// its [`ErrorKind`](crate::error::ErrorKind) (`decode`, `too_long`, …), whichever side of
+/// the worker it happened on.
 #[component]
 pub fn ErrorMessage() -> impl IntoView {
     let session = Session::expect();
     view! {
-        <p id="error" role="alert" hidden=move || session.error.with(Option::is_none)>
+        <p
+            id="error"
+            role="alert"
+            hidden=move || session.error.with(Option::is_none)
+            data-kind=move || session.error.with(|e| e.as_ref().map(|e| e.kind().key()))
+        >
             {move || session.error.get().map(|e| e.to_string())}
         </p>
     }

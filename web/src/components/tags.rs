@@ -1,26 +1,38 @@
 use genrescope_core::musicnn::net::top_tags;
-use genrescope_core::musicnn::{FMA_GENRES, PATCH_SECONDS, fma_genres};
+use genrescope_core::musicnn::{PATCH_SECONDS, fma_genres};
 use genrescope_core::plot::genre_colour;
 use leptos::prelude::*;
 
 use super::card::{BarRow, NoteCard, Playhead};
 use crate::backend::Backend;
+use crate::error::ErrorKind;
 use crate::state::Session;
+
+/// The colour of a patch whose tags name no FMA genre.
+const NO_GENRE: [u8; 3] = [120, 120, 120];
 
 /// `#tags`: the pretrained MusiCNN's tags of the whole track (the mean over its 3 s patches),
 /// the FMA genres they name (the strongest tag of each genre, `musicnn::fma_genres`), and in
-/// `#tag-timeline` the strongest tag of each patch. Needs no bundle. `data-state` is
-/// `pending`, `partial` (patches still coming), `done` or `missing` (weights not found);
-/// `data-mean` holds the 50 mean activations in the model's tag order.
+/// `#tag-timeline` the strongest tag of each patch, coloured by its genre (`data-genre`; the
+/// colour of the genre's name, [`genre_colour`], as in `#timeline`). Needs no bundle.
+/// `data-state` is `pending`, `partial` (patches still coming), `done` or `missing` (weights
+/// not found, or not loadable: `data-kind` says which); `data-mean` holds the 50 mean
+/// activations in the model's tag order.
 #[component]
 pub fn Tags() -> impl IntoView {
     let session = Session::expect();
     move || {
-        if let Some(reason) = session.tags_missing.get() {
+        if let Some(error) = session.tags_missing.get() {
+            // Not there, or there but unusable (damaged, another version): copying fixes both.
+            let lead = if error.kind == ErrorKind::Fetch {
+                "MusiCNN's weights are not next to this page ("
+            } else {
+                "MusiCNN's weights next to this page could not be used ("
+            };
             return Some(
                 view! {
-                    <NoteCard id="tags" class="card predictions tags" state="missing" title="Tags · MusiCNN">
-                        "MusiCNN's weights are not next to this page (" {reason}
+                    <NoteCard id="tags" class="card predictions tags" state="missing" title="Tags · MusiCNN" kind=error.kind.key()>
+                        {lead} {error.message}
                         "); copy " <code>"models/musicnn/"</code> " to " <code>"musicnn/"</code>
                         " beside " <code>"index.html"</code> "."
                     </NoteCard>
@@ -89,10 +101,7 @@ pub fn Tags() -> impl IntoView {
             .map(|(i, p)| {
                 let (tag, score) = top_tags(model, p, 1)[0];
                 let genre = fma_genres(model, p).first().map(|g| g.0);
-                let colour = genre
-                    .and_then(|g| FMA_GENRES.iter().position(|f| *f == g))
-                    .map(genre_colour)
-                    .unwrap_or([120, 120, 120]);
+                let colour = genre.map_or(NO_GENRE, genre_colour);
                 if let Some(g) = genre
                     && !legend.iter().any(|(name, _)| *name == g)
                 {
@@ -109,6 +118,7 @@ pub fn Tags() -> impl IntoView {
                     <div
                         class="segment"
                         data-tag=tag
+                        data-genre=genre
                         title=title
                         style:left=format!("{:.3}%", start / duration * 100.0)
                         style:width=format!("{:.3}%", PATCH_SECONDS / duration * 100.0)
