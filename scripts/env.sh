@@ -7,9 +7,10 @@ cd "$ROOT"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/genrescope/target}"
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 # The native test build (test.sh's cargo test, e2e.sh's fixtures tool): every crate but the page,
-# all targets' features, and the trainer's other backends, so `--backend ndarray|wgpu` are tested.
+# all targets' features, the trainer's other backends (so `--backend ndarray|wgpu` are tested) and
+# its `cloud` feature (object storage locations).
 # scripts/run.sh builds only the `genrescope` binary, with flex alone.
-NATIVE_TESTS=(--release --workspace --exclude genrescope-web --features genrescope/ndarray,genrescope/wgpu)
+NATIVE_TESTS=(--release --workspace --exclude genrescope-web --features genrescope/ndarray,genrescope/wgpu,genrescope/cloud)
 log() { printf '\n==> %s\n' "$*" >&2; }
 # step WHAT FIRST_RUN: logs a step with how long it takes on a fresh machine, and how long the
 # step before it took.

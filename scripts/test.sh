@@ -24,7 +24,10 @@ cargo check --release -p genrescope-core --no-default-features || status=1
 need_apt /usr/share/vulkan/icd.d/lvp_icd.x86_64.json mesa-vulkan-drivers
 need_apt ffmpeg ffmpeg
 
-log "native tests (cargo test --release, with the trainer's ndarray and wgpu backends)"
+# s3s-fs, the real S3 server trainer/tests/cloud.rs runs against (cargo install, once).
+bash scripts/s3-server.sh install || status=1
+
+log "native tests (cargo test --release, with the trainer's ndarray and wgpu backends and object storage)"
 cargo test "${NATIVE_TESTS[@]}" || status=1
 
 log "stages 0-3 and tag read back by pandas, pyarrow, numpy and scikit-learn (tests/python/check_{stage1,stage3,tags}.py)"
@@ -43,6 +46,15 @@ log "stages 0-3 and tag read back by pandas, pyarrow, numpy and scikit-learn (te
   "$bin" tag "$work/demo/fma_small" -o "$work/tags.parquet" 2>/dev/null
   "$bin" tag "$work/demo/fma_small" -o "$work/tags.jsonl" 2>/dev/null
   "$py" tests/python/check_tags.py "$work/demo/fma_small" "$work/tags.parquet" "$work/tags.jsonl"
+) || status=1
+
+log "scale-out: deploy/ syntax, and the Slurm array chain on a one-node cluster (tests/scaleout/)"
+(
+  # The one-node cluster first, so the syntax check can ask sbatch --test-only too.
+  eval "$(bash scripts/slurm.sh up)"
+  trap 'bash scripts/slurm.sh down >/dev/null' EXIT
+  bash tests/scaleout/syntax.sh
+  GENRESCOPE_BIN="$CARGO_TARGET_DIR/release/genrescope" bash tests/scaleout/slurm_local.sh
 ) || status=1
 
 log "browser tests (scripts/e2e.sh)"

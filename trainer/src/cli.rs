@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 pub use crate::device::Backend;
+use crate::location::Location;
 use crate::shard::Shard;
 use crate::stages::SignalWindow;
 use crate::stages::demo_data::DemoSettings;
@@ -135,16 +136,17 @@ pub struct TrainSettings {
 
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// The features folder `genrescope extract` wrote.
-    #[arg(short = 'd', long, value_name = "DIR")]
-    pub data: PathBuf,
+    /// The features folder `genrescope extract` wrote, or a folder of its shards (a path or
+    /// an object-store URL).
+    #[arg(short = 'd', long, value_name = "DIR|URL")]
+    pub data: Location,
     /// The models folder: the bundle (manifest.json, <feature>.bpk), metrics.json, logs, plots.
-    #[arg(short, long, value_name = "DIR")]
-    pub output: PathBuf,
+    #[arg(short, long, value_name = "DIR|URL")]
+    pub output: Location,
     /// The cleaned metadata (`genrescope generalise`'s folder or its tracks.parquet/.csv):
     /// FMA's split when it has one.
-    #[arg(short, long, value_name = "PATH")]
-    pub metadata: PathBuf,
+    #[arg(short, long, value_name = "PATH|URL")]
+    pub metadata: Location,
     #[command(flatten)]
     pub train: TrainSettings,
 }
@@ -181,12 +183,12 @@ pub struct PipelineArgs {
 
 #[derive(Debug, Args)]
 pub struct ExtractArgs {
-    /// The signals folder `genrescope transform` wrote.
-    #[arg(short = 'd', long, value_name = "DIR")]
-    pub data: PathBuf,
+    /// The signals folder `genrescope transform` wrote (a path or an object-store URL).
+    #[arg(short = 'd', long, value_name = "DIR|URL")]
+    pub data: Location,
     /// Where to write <feature>.npy, labels.npy, track_ids.npy, classes.json, manifest.json.
-    #[arg(short, long, value_name = "DIR")]
-    pub output: PathBuf,
+    #[arg(short, long, value_name = "DIR|URL")]
+    pub output: Location,
     /// `all`, or a comma-separated list of feature names.
     #[arg(long, default_value = "all", value_name = "LIST")]
     pub features: String,
@@ -212,15 +214,17 @@ pub struct GeneraliseArgs {
 
 #[derive(Debug, Args)]
 pub struct TransformArgs {
-    /// The folder `genrescope generalise` wrote, or the tracks.parquet/tracks.csv in it.
-    #[arg(short, long, value_name = "PATH")]
-    pub metadata: PathBuf,
-    /// The audio root holding FMA's `000/000002.mp3` layout (e.g. `fma_small`).
-    #[arg(short = 'd', long, value_name = "DIR")]
-    pub data: PathBuf,
+    /// The folder `genrescope generalise` wrote, or the tracks.parquet/tracks.csv in it (a
+    /// path or an object-store URL, as every location).
+    #[arg(short, long, value_name = "PATH|URL")]
+    pub metadata: Location,
+    /// The audio root holding FMA's `000/000002.mp3` layout (e.g. `fma_small`, or
+    /// `s3://bucket/fma_small`).
+    #[arg(short = 'd', long, value_name = "DIR|URL")]
+    pub data: Location,
     /// Where to write the Parquet batches, failures.csv and transform.json.
-    #[arg(short, long, value_name = "DIR")]
-    pub output: PathBuf,
+    #[arg(short, long, value_name = "DIR|URL")]
+    pub output: Location,
     #[command(flatten)]
     pub signal: WindowArgs,
     /// Shortest audio (seconds after --offset) worth keeping: shorter clips are failures,
@@ -241,8 +245,8 @@ pub struct TransformArgs {
     /// Exit non-zero when any track fails.
     #[arg(long)]
     pub strict: bool,
-    /// Transform only shard I of N (`$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT`), into
-    /// `<output>/shard-I-of-N/`.
+    /// Transform only shard I of N (`$SLURM_ARRAY_TASK_ID/N`, N given, not the array's task
+    /// count: a resubmitted task would be `0/1`), into `<output>/shard-I-of-N/`.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<Shard>,
 }

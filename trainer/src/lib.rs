@@ -14,6 +14,7 @@ pub mod demo;
 pub mod device;
 pub mod fma;
 pub mod formats;
+pub mod location;
 pub mod plots;
 pub mod rng;
 pub mod shard;

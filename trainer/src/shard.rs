@@ -1,5 +1,6 @@
 //! `--shard I/N`: one worker's part of a dataset, for array jobs (Slurm's
-//! `$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT`, Kubernetes' `JOB_COMPLETION_INDEX`).
+//! `$SLURM_ARRAY_TASK_ID`, Kubernetes' `JOB_COMPLETION_INDEX`, with N given explicitly: a
+//! resubmitted part of an array has a task count of its own).
 //!
 //! A track belongs to shard `h mod N`, where `h` is a fixed 64-bit hash (SplitMix64's
 //! finaliser) of its FMA `track_id`, or of a file's path as the tool found it: the same track

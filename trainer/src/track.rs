@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use genrescope_core::Error as CoreError;
 use genrescope_core::audio::{self, DamagePolicy, Decoded, Track, Window};
 
+use crate::location::Location;
+
 /// Why a file did not become a track.
 #[derive(Debug)]
 pub enum TrackError {
@@ -19,6 +21,8 @@ pub enum TrackError {
     Missing,
     /// The file is there but cannot be read.
     Unreadable(io::Error),
+    /// The object store did not hand the object over (denied, unreachable).
+    Store(String),
     /// The bytes were read; the core refused them.
     Audio(CoreError),
 }
@@ -29,7 +33,7 @@ impl TrackError {
     pub fn kind(&self) -> &'static str {
         match self {
             TrackError::Missing => "missing",
-            TrackError::Unreadable(_) => "unreadable",
+            TrackError::Unreadable(_) | TrackError::Store(_) => "unreadable",
             TrackError::Audio(e) => match e {
                 CoreError::Empty => "empty",
                 CoreError::Malformed(_) => "corrupt",
@@ -48,6 +52,7 @@ impl fmt::Display for TrackError {
         match self {
             TrackError::Missing => f.write_str("missing: no such file"),
             TrackError::Unreadable(e) => write!(f, "unreadable: {e}"),
+            TrackError::Store(e) => write!(f, "unreadable: {e}"),
             // These already start with their kind.
             TrackError::Audio(
                 e @ (CoreError::Empty | CoreError::Damaged(_) | CoreError::TooShort { .. }),
@@ -60,7 +65,7 @@ impl fmt::Display for TrackError {
 impl std::error::Error for TrackError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            TrackError::Missing => None,
+            TrackError::Missing | TrackError::Store(_) => None,
             TrackError::Unreadable(e) => Some(e),
             TrackError::Audio(e) => Some(e),
         }
@@ -98,6 +103,27 @@ fn hint(path: &Path) -> Option<&str> {
 /// The window of the file at `path` (decoding stops once it is complete), under `policy`.
 pub fn load(path: &Path, window: &Window, policy: DamagePolicy) -> Result<Track, TrackError> {
     Ok(audio::load_track(read(path)?, hint(path), window, policy)?)
+}
+
+/// The window of the file or object at `location`, under `policy`.
+pub fn load_at(
+    location: &Location,
+    window: &Window,
+    policy: DamagePolicy,
+) -> Result<Track, TrackError> {
+    match location {
+        Location::Local(path) => load(path, window, policy),
+        #[cfg(feature = "cloud")]
+        Location::Remote(r) => {
+            let bytes = r
+                .get_opt()
+                .map_err(|e| TrackError::Store(format!("{e:#}")))?
+                .ok_or(TrackError::Missing)?;
+            let name = r.name();
+            let hint = Path::new(&name).extension().and_then(|e| e.to_str());
+            Ok(audio::load_track(bytes.to_vec(), hint, window, policy)?)
+        }
+    }
 }
 
 /// The whole file at `path`, decoded once at its own rate, under `policy`: for a caller that

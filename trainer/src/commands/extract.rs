@@ -24,7 +24,6 @@ pub fn run(args: &ExtractArgs) -> Result<ExitCode> {
 /// The summary line.
 pub fn print(report: &extract::Report, options: &Options) {
     let out = options.dirs().1;
-    let out = out.display();
     if report.already_done {
         println!("{out} already holds these features of these signals");
         return;

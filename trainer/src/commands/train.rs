@@ -52,6 +52,6 @@ pub fn print(report: &train::Report, options: &Options) {
         "trained {} model(s) in {:.1} s; bundle in {}",
         report.models.len(),
         report.seconds,
-        options.output.display()
+        options.output
     );
 }

@@ -54,7 +54,7 @@ pub fn print(report: &transform::Report, options: &Options) {
         report.batches,
         report.resumed,
         report.failures.len(),
-        options.output_dir().join(FAILURES).display(),
+        options.output_dir().join(FAILURES),
         report.padded,
         report.seconds,
         report.decoded as f64 / report.seconds,

@@ -67,8 +67,8 @@ fn schema() -> Arc<Schema> {
     ]))
 }
 
-/// Writes `signals` as one Parquet file, atomically.
-pub fn write_batch(path: &Path, signals: &[Signal]) -> Result<()> {
+/// `signals` as one Arrow record batch of [`schema`].
+fn record_batch(signals: &[Signal]) -> Result<RecordBatch> {
     let total: usize = signals.iter().map(|s| s.samples.len()).sum();
     let mut samples = ListBuilder::new(Float32Builder::with_capacity(total))
         .with_field(Arc::new(Field::new("item", DataType::Float32, false)));
@@ -76,7 +76,7 @@ pub fn write_batch(path: &Path, signals: &[Signal]) -> Result<()> {
         samples.values().append_slice(&s.samples);
         samples.append(true);
     }
-    let batch = RecordBatch::try_new(
+    Ok(RecordBatch::try_new(
         schema(),
         vec![
             Arc::new(Int64Array::from_iter_values(
@@ -96,15 +96,24 @@ pub fn write_batch(path: &Path, signals: &[Signal]) -> Result<()> {
                 signals.iter().map(|s| Some(s.padded)),
             )),
         ],
-    )?;
-    write_parquet(path, schema(), &[batch])
+    )?)
+}
+
+/// Writes `signals` as one Parquet file, atomically.
+pub fn write_batch(path: &Path, signals: &[Signal]) -> Result<()> {
+    write_parquet(path, schema(), &[record_batch(signals)?])
 }
 
 /// Reads a batch file back.
 pub fn read_batch(path: &Path) -> Result<Vec<Signal>> {
+    signals_of(read_parquet(path)?, &path.display().to_string())
+}
+
+/// The signals of a batch file's record batches; `name` names the file in messages.
+fn signals_of(batches: Vec<RecordBatch>, name: &str) -> Result<Vec<Signal>> {
     let mut out = Vec::new();
-    for batch in read_parquet(path)? {
-        let context = || format!("{}", path.display());
+    for batch in batches {
+        let context = || name.to_owned();
         let id = column::<Int64Array>(&batch, "track_id").with_context(context)?;
         let genre = column::<StringArray>(&batch, "genre").with_context(context)?;
         let label = column::<Int64Array>(&batch, "label").with_context(context)?;
@@ -114,7 +123,7 @@ pub fn read_batch(path: &Path) -> Result<Vec<Signal>> {
         for i in 0..batch.num_rows() {
             let values = samples.value(i);
             let Some(values) = values.as_any().downcast_ref::<Float32Array>() else {
-                bail!("{}: `samples` is not a list of float32", path.display());
+                bail!("{name}: `samples` is not a list of float32");
             };
             out.push(Signal {
                 track_id: id.value(i) as u64,
@@ -127,6 +136,115 @@ pub fn read_batch(path: &Path) -> Result<Vec<Signal>> {
         }
     }
     Ok(out)
+}
+
+/// Batch files in object storage, through parquet's async reader and writer.
+#[cfg(feature = "cloud")]
+pub mod remote {
+    use std::ops::Range;
+    use std::sync::Arc;
+
+    use anyhow::{Result, anyhow};
+    use bytes::Bytes;
+    use futures::future::BoxFuture;
+    use futures::{FutureExt, TryStreamExt};
+    use object_store::path::Path as ObjectPath;
+    use object_store::{ObjectStore, ObjectStoreExt};
+    use parquet::arrow::ParquetRecordBatchStreamBuilder;
+    use parquet::arrow::arrow_reader::ArrowReaderOptions;
+    use parquet::arrow::async_reader::AsyncFileReader;
+    use parquet::arrow::async_writer::AsyncArrowWriter;
+    use parquet::basic::Compression;
+    use parquet::errors::ParquetError;
+    use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
+    use parquet::file::properties::WriterProperties;
+
+    use super::{Signal, record_batch, schema, signals_of};
+    use crate::location::remote::{Remote, runtime, scrub};
+
+    /// A Parquet object read by ranges.
+    struct Reader {
+        store: Arc<dyn ObjectStore>,
+        path: ObjectPath,
+        size: u64,
+    }
+
+    fn parquet_err(e: object_store::Error) -> ParquetError {
+        ParquetError::External(Box::new(e))
+    }
+
+    impl AsyncFileReader for Reader {
+        fn get_bytes(
+            &mut self,
+            range: Range<u64>,
+        ) -> BoxFuture<'_, parquet::errors::Result<Bytes>> {
+            let (store, path) = (self.store.clone(), self.path.clone());
+            async move { store.get_range(&path, range).await.map_err(parquet_err) }.boxed()
+        }
+
+        fn get_metadata<'a>(
+            &'a mut self,
+            options: Option<&'a ArrowReaderOptions>,
+        ) -> BoxFuture<'a, parquet::errors::Result<Arc<ParquetMetaData>>> {
+            async move {
+                let size = self.size;
+                let metadata = ParquetMetaDataReader::new()
+                    .with_arrow_reader_options(options)
+                    .load_and_finish(&mut *self, size)
+                    .await?;
+                Ok(Arc::new(metadata))
+            }
+            .boxed()
+        }
+    }
+
+    fn reader(object: &Remote, size: u64) -> Reader {
+        let (store, path) = object.parts();
+        Reader { store, path, size }
+    }
+
+    /// Writes `signals` as one Parquet object, uploaded in parts: it appears only once whole.
+    pub fn write_batch(object: &Remote, signals: &[Signal]) -> Result<()> {
+        let batch = record_batch(signals)?;
+        let props = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .build();
+        runtime()
+            .block_on(async {
+                let mut w = AsyncArrowWriter::try_new(object.writer(), schema(), Some(props))?;
+                w.write(&batch).await?;
+                w.close().await?;
+                Ok::<_, ParquetError>(())
+            })
+            .map_err(|e| anyhow!("{object}: {}", scrub(&e.to_string())))
+    }
+
+    /// Reads a Parquet object of `size` bytes back.
+    pub fn read_batch(object: &Remote, size: u64) -> Result<Vec<Signal>> {
+        let batches = runtime()
+            .block_on(async {
+                ParquetRecordBatchStreamBuilder::new(reader(object, size))
+                    .await?
+                    .build()?
+                    .try_collect::<Vec<_>>()
+                    .await
+            })
+            .map_err(|e| anyhow!("{object}: {}", scrub(&e.to_string())))?;
+        signals_of(batches, &object.to_string())
+    }
+
+    /// The rows a Parquet object's footer counts.
+    pub fn count_rows(object: &Remote, size: u64) -> Result<usize> {
+        let metadata = runtime()
+            .block_on(reader(object, size).get_metadata(None))
+            .map_err(|e| {
+                anyhow!(
+                    "{object} is not a readable Parquet object: {}",
+                    scrub(&e.to_string())
+                )
+            })?;
+        Ok(metadata.file_metadata().num_rows() as usize)
+    }
 }
 
 #[cfg(test)]

@@ -23,7 +23,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::formats::features::{FeatureFile, MANIFEST, Manifest, PROGRESS};
 use crate::formats::output::write_json;
-use crate::formats::signals::{Signal, batch_files, read_batch};
+use crate::formats::signals::{Signal, read_batch};
+use crate::location::Location;
 use crate::shard::Shard;
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
@@ -119,9 +120,9 @@ impl RowFile {
 #[derive(Clone, Debug)]
 pub struct Options {
     /// The signals folder `transform` wrote.
-    pub data: PathBuf,
+    pub data: Location,
     /// Where to write the features folder.
-    pub output: PathBuf,
+    pub output: Location,
     /// The features to compute, in the table's order or the order given.
     pub features: Vec<Feature>,
     /// Worker threads; every core when `None`.
@@ -133,9 +134,9 @@ pub struct Options {
 
 impl Options {
     /// The signals read and the features folder written: the shard's, when there is one.
-    pub fn dirs(&self) -> (PathBuf, PathBuf) {
+    pub fn dirs(&self) -> (Location, Location) {
         match self.shard {
-            Some(s) => (self.data.join(s.name()), self.output.join(s.name())),
+            Some(s) => (self.data.join(&s.name()), self.output.join(&s.name())),
             None => (self.data.clone(), self.output.clone()),
         }
     }
@@ -160,58 +161,62 @@ pub struct Report {
 
 /// The signal batches and what their footers say.
 struct Signals {
-    files: Vec<PathBuf>,
+    files: Vec<Location>,
+    /// Each file's size (the async Parquet reader of an object needs it).
+    #[cfg_attr(not(feature = "cloud"), allow(dead_code))]
+    sizes: Vec<u64>,
     counts: Vec<usize>,
     names: Vec<String>,
 }
 
 impl Signals {
-    fn open(dir: &Path) -> Result<Signals> {
-        let files = batch_files(dir)?;
-        if files.is_empty() {
-            bail!(
-                "{} holds no batch-*.parquet files (the output of `genrescope transform`)",
-                dir.display()
-            );
-        }
-        let counts: Vec<usize> = files
-            .iter()
-            .map(|b| {
-                File::open(b)
-                    .map_err(anyhow::Error::from)
-                    .and_then(|f| Ok(SerializedFileReader::new(f)?))
-                    .map(|r| r.metadata().file_metadata().num_rows() as usize)
-                    .with_context(|| format!("{} is not a readable Parquet file", b.display()))
-            })
-            .collect::<Result<_>>()?;
-        let names = files
-            .iter()
-            .map(|b| {
-                b.file_name()
-                    .unwrap_or_default()
-                    .to_string_lossy()
-                    .into_owned()
-            })
+    fn open(dir: &Location) -> Result<Signals> {
+        let listed: Vec<(String, u64)> = dir
+            .list()?
+            .into_iter()
+            .filter(|(n, _)| n.starts_with("batch-") && n.ends_with(".parquet"))
             .collect();
+        if listed.is_empty() {
+            bail!("{dir} holds no batch-*.parquet files (the output of `genrescope transform`)");
+        }
+        let files: Vec<Location> = listed.iter().map(|(n, _)| dir.join(n)).collect();
+        let sizes: Vec<u64> = listed.iter().map(|(_, s)| *s).collect();
+        let counts = files
+            .iter()
+            .zip(&sizes)
+            .map(|(b, &size)| count_rows(b, size))
+            .collect::<Result<_>>()?;
         Ok(Signals {
             files,
+            sizes,
             counts,
-            names,
+            names: listed.into_iter().map(|(n, _)| n).collect(),
         })
+    }
+
+    /// Batch `i`'s signals.
+    fn read(&self, i: usize) -> Result<Vec<Signal>> {
+        match &self.files[i] {
+            Location::Local(path) => read_batch(path),
+            #[cfg(feature = "cloud")]
+            Location::Remote(object) => {
+                crate::formats::signals::remote::read_batch(object, self.sizes[i])
+            }
+        }
     }
 
     /// The manifest the output will have: rate and length from the first track (every other
     /// must match, checked as they are read).
-    fn manifest(&self, dir: &Path, which: &[Feature]) -> Result<Manifest> {
+    fn manifest(&self, dir: &Location, which: &[Feature]) -> Result<Manifest> {
         let rows: usize = self.counts.iter().sum();
-        let Some(first) = self.files.iter().zip(&self.counts).find(|(_, c)| **c > 0) else {
-            bail!("{}: the batches hold no tracks", dir.display());
+        let Some(first) = self.counts.iter().position(|c| *c > 0) else {
+            bail!("{dir}: the batches hold no tracks");
         };
-        let first = read_batch(first.0)?;
-        let Some(track) = first.first() else {
+        let batch = self.read(first)?;
+        let Some(track) = batch.first() else {
             bail!(
                 "{}: its footer counts rows it does not hold",
-                first_name(&self.files)
+                self.files[first]
             );
         };
         let (sr, signal_samples) = (track.sample_rate, track.samples.len());
@@ -222,10 +227,11 @@ impl Signals {
         cfg.validate().context("the signals' sample rate")?;
         let classes: Vec<String> = {
             let p = dir.join(crate::fma::clean::CLASSES);
-            serde_json::from_slice(
-                &fs::read(&p).with_context(|| format!("cannot read {}", p.display()))?,
-            )
-            .with_context(|| format!("{} is not a JSON list of genres", p.display()))?
+            let bytes = p
+                .read_opt()?
+                .with_context(|| format!("{p}: no such file"))?;
+            serde_json::from_slice(&bytes)
+                .with_context(|| format!("{p} is not a JSON list of genres"))?
         };
         let features = which
             .iter()
@@ -250,32 +256,35 @@ impl Signals {
     }
 }
 
-fn first_name(files: &[PathBuf]) -> String {
-    files
-        .first()
-        .map(|f| f.display().to_string())
-        .unwrap_or_default()
+/// The rows a batch's Parquet footer counts.
+fn count_rows(batch: &Location, size: u64) -> Result<usize> {
+    let _ = size;
+    match batch {
+        Location::Local(path) => File::open(path)
+            .map_err(anyhow::Error::from)
+            .and_then(|f| Ok(SerializedFileReader::new(f)?))
+            .map(|r| r.metadata().file_metadata().num_rows() as usize)
+            .with_context(|| format!("{} is not a readable Parquet file", path.display())),
+        #[cfg(feature = "cloud")]
+        Location::Remote(object) => crate::formats::signals::remote::count_rows(object, size),
+    }
 }
 
-/// Whether `out` already holds `manifest`'s features; an error when it holds others.
-fn already_done(out: &Path, manifest: &Manifest) -> Result<bool> {
-    if !out.join(MANIFEST).exists() {
+/// Whether `location` (written in `out`) already holds `manifest`'s features; an error when
+/// it holds others. An object store's manifest is its completion marker, uploaded last.
+fn already_done(location: &Location, out: &Path, manifest: &Manifest) -> Result<bool> {
+    let marker = location.join(MANIFEST);
+    let Some(bytes) = marker.read_opt()? else {
         return Ok(false);
-    }
-    let old: Manifest =
-        serde_json::from_slice(&fs::read(out.join(MANIFEST))?).with_context(|| {
-            format!(
-                "{} is not an extract manifest",
-                out.join(MANIFEST).display()
-            )
-        })?;
-    if old == *manifest && manifest.features.iter().all(|f| out.join(&f.file).exists()) {
+    };
+    let old: Manifest = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{marker} is not an extract manifest"))?;
+    let complete = location.as_local().is_none()
+        || manifest.features.iter().all(|f| out.join(&f.file).exists());
+    if old == *manifest && complete {
         return Ok(true);
     }
-    bail!(
-        "{} holds other features or signals; choose another --output or remove it",
-        out.display()
-    );
+    bail!("{location} holds other features or signals; choose another --output or remove it");
 }
 
 /// The rows an interrupted run of the same extraction left on disk.
@@ -339,9 +348,13 @@ pub fn run(options: &Options) -> Result<Report> {
     let mut manifest = signals.manifest(&data, which)?;
     manifest.shard = options.shard.map(|s| s.to_string());
     let jobs = super::jobs(options.jobs);
-    let out = &out;
+    let location = out;
+    // A local output is written in place; an object-store one in a local staging folder,
+    // uploaded when complete (manifest.json last).
+    let staged = location.staging()?;
+    let out = &staged;
     fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    if already_done(out, &manifest)? {
+    if already_done(&location, out, &manifest)? {
         return Ok(Report {
             manifest,
             already_done: true,
@@ -379,18 +392,15 @@ pub fn run(options: &Options) -> Result<Report> {
     let log_batches = !std::io::stderr().is_terminal();
     let mut row = 0usize;
     let mut computed = 0usize;
-    for (index, (path, &count)) in signals.files.iter().zip(&signals.counts).enumerate() {
+    for (index, &count) in signals.counts.iter().enumerate() {
         if row + count <= rows_done {
             row += count;
             continue;
         }
-        let batch = read_batch(path)?;
+        let path = &signals.files[index];
+        let batch = signals.read(index)?;
         if batch.len() != count {
-            bail!(
-                "{}: {} rows, its footer says {count}",
-                path.display(),
-                batch.len()
-            );
+            bail!("{path}: {} rows, its footer says {count}", batch.len());
         }
         let skip = rows_done.saturating_sub(row);
         check_signals(path, &batch, &manifest)?;
@@ -415,6 +425,7 @@ pub fn run(options: &Options) -> Result<Report> {
     write_json(&out.join(crate::fma::clean::CLASSES), &manifest.classes)?;
     write_json(&out.join(MANIFEST), &manifest)?;
     fs::remove_file(&progress_path).ok();
+    location.publish(out, &[MANIFEST])?;
     Ok(Report {
         manifest,
         already_done: false,
@@ -459,13 +470,13 @@ fn compute_rows(
 }
 
 /// Every track of a batch must have the first track's rate and length.
-fn check_signals(path: &Path, chunk: &[Signal], manifest: &Manifest) -> Result<()> {
+fn check_signals(path: &Location, chunk: &[Signal], manifest: &Manifest) -> Result<()> {
     let (sr, n) = (manifest.feature_config.sr, manifest.signal_samples);
     for s in chunk {
         if s.sample_rate != sr || s.samples.len() != n {
             bail!(
                 "{}: track {} has {} samples at {} Hz where the others have {n} at {sr} Hz",
-                path.display(),
+                path,
                 s.track_id,
                 s.samples.len(),
                 s.sample_rate

@@ -97,9 +97,9 @@ pub fn run(options: &Options, on_step: &mut dyn FnMut(Step)) -> Result<Report> {
 
     on_step(Step::Stage(1, "transform"));
     let transform = transform::Options {
-        metadata: generalised.clone(),
-        data: audio,
-        output: signals.clone(),
+        metadata: generalised.clone().into(),
+        data: audio.into(),
+        output: signals.clone().into(),
         window: options.window,
         min_length: None,
         subset: options.subset.clone(),
@@ -112,8 +112,8 @@ pub fn run(options: &Options, on_step: &mut dyn FnMut(Step)) -> Result<Report> {
 
     on_step(Step::Stage(2, "extract"));
     let extract = extract::Options {
-        data: signals,
-        output: features.clone(),
+        data: signals.into(),
+        output: features.clone().into(),
         features: options
             .features
             .clone()
@@ -126,9 +126,9 @@ pub fn run(options: &Options, on_step: &mut dyn FnMut(Step)) -> Result<Report> {
 
     on_step(Step::Stage(3, "train"));
     let train = train::Options {
-        data: features,
-        output: models.clone(),
-        metadata: generalised,
+        data: features.into(),
+        output: models.clone().into(),
+        metadata: generalised.into(),
         features: options.features.clone(),
         hyper: options.hyper.clone(),
     };

@@ -22,8 +22,8 @@ use serde::{Deserialize, Serialize};
 use super::SignalWindow;
 use crate::fma::{self, CleanTrack};
 use crate::formats::fnv;
-use crate::formats::output::{write_atomic, write_json};
 use crate::formats::signals::{Signal, batch_file_name, write_batch};
+use crate::location::Location;
 use crate::shard::Shard;
 
 /// The settings a signals folder was written with.
@@ -69,11 +69,11 @@ pub const DEFAULT_BATCH_SIZE: usize = 128;
 #[derive(Clone, Debug)]
 pub struct Options {
     /// The folder `generalise` wrote, or the tracks.parquet/tracks.csv in it.
-    pub metadata: PathBuf,
+    pub metadata: Location,
     /// The audio root holding FMA's `000/000002.mp3` layout.
-    pub data: PathBuf,
+    pub data: Location,
     /// Where to write the batches, failures.csv and transform.json.
-    pub output: PathBuf,
+    pub output: Location,
     /// The window cut from every track.
     pub window: SignalWindow,
     /// Shortest audio after the offset worth keeping (shorter is a failure, longer but short
@@ -92,9 +92,9 @@ pub struct Options {
 
 impl Options {
     /// Where this run writes: the output, or the shard's folder inside it.
-    pub fn output_dir(&self) -> PathBuf {
+    pub fn output_dir(&self) -> Location {
         match self.shard {
-            Some(shard) => self.output.join(shard.name()),
+            Some(shard) => self.output.join(&shard.name()),
             None => self.output.clone(),
         }
     }
@@ -126,8 +126,10 @@ impl Options {
         if self.batch_size == 0 {
             bail!("flag --batch-size must be at least 1");
         }
-        if !self.data.is_dir() {
-            bail!("the audio root {} is not a folder", self.data.display());
+        if let Some(root) = self.data.as_local()
+            && !root.is_dir()
+        {
+            bail!("the audio root {} is not a folder", root.display());
         }
         Ok(min_length)
     }
@@ -165,9 +167,11 @@ pub fn run(options: &Options) -> Result<Report> {
     let (selected, classes) = select(options)?;
 
     let out = &options.output_dir();
-    fs::create_dir_all(out.join(PROGRESS))
-        .with_context(|| format!("cannot create {}", out.display()))?;
-    remove_stale_temporaries(out)?;
+    if let Some(dir) = out.as_local() {
+        fs::create_dir_all(dir.join(PROGRESS))
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        remove_stale_temporaries(dir)?;
+    }
     let settings = Settings {
         offset: window.offset,
         signal_length: window.signal_length,
@@ -181,7 +185,7 @@ pub fn run(options: &Options) -> Result<Report> {
         shard: options.shard.map(|s| s.to_string()),
     };
     check_settings(out, &settings)?;
-    write_json(&out.join(fma::clean::CLASSES), &classes)?;
+    out.join(fma::clean::CLASSES).write_json(&classes)?;
 
     let jobs = super::jobs(options.jobs);
     let load = Window {
@@ -213,10 +217,7 @@ pub fn run(options: &Options) -> Result<Report> {
                 f.track_id, f.path, f.reason
             );
         }
-        bail!(
-            "no track could be transformed; see {}",
-            out.join(FAILURES).display()
-        );
+        bail!("no track could be transformed; see {}", out.join(FAILURES));
     }
     Ok(Report {
         tracks: selected.len(),
@@ -243,8 +244,8 @@ struct Counts {
 /// Decodes every batch not finished by an earlier run, `jobs` tracks at a time, and writes
 /// its failure list, then its Parquet file.
 fn write_batches(
-    out: &Path,
-    root: &Path,
+    out: &Location,
+    root: &Location,
     batches: &[&[CleanTrack]],
     load: &Window,
     jobs: usize,
@@ -257,9 +258,9 @@ fn write_batches(
     let log_batches = !std::io::stderr().is_terminal();
     let mut n = Counts::default();
     for (index, batch) in batches.iter().enumerate() {
-        let path = out.join(batch_file_name(index));
+        let path = out.join(&batch_file_name(index));
         let failures_path = batch_failures(out, index);
-        if path.exists() {
+        if path.exists()? {
             // Finished in an earlier run: the file is complete, or it would not be there.
             let failed = read_failures(&failures_path)?.len();
             n.written += batch.len() - failed;
@@ -280,7 +281,7 @@ fn write_batches(
         let (signals, failures): (Vec<Signal>, Vec<Failure>) = split_results(results);
         // The failure list first: a batch file on disk means both are complete.
         write_failures(&failures_path, &failures)?;
-        write_batch(&path, &signals)?;
+        put_batch(&path, &signals)?;
         n.written += signals.len();
         n.decoded += batch.len();
         n.padded += signals.iter().filter(|s| s.padded).count();
@@ -300,7 +301,7 @@ fn write_batches(
 
 /// The subset's tracks in track_id order, and the classes.
 fn select(options: &Options) -> Result<(Vec<CleanTrack>, Vec<String>)> {
-    let (tracks, classes) = fma::clean::read(&options.metadata)?;
+    let (tracks, classes) = fma::clean::read(&options.metadata.fetch()?)?;
     let mut selected: Vec<CleanTrack> = tracks
         .into_iter()
         .filter(|t| fma::in_subset(&t.subset, &options.subset))
@@ -310,7 +311,7 @@ fn select(options: &Options) -> Result<(Vec<CleanTrack>, Vec<String>)> {
     if selected.is_empty() {
         bail!(
             "{}: no track is in subset `{}`{}",
-            options.metadata.display(),
+            options.metadata,
             options.subset,
             options
                 .shard
@@ -332,34 +333,41 @@ fn split_results(results: Vec<Result<Signal, Failure>>) -> (Vec<Signal>, Vec<Fai
     (signals, failures)
 }
 
-fn batch_failures(out: &Path, index: usize) -> PathBuf {
+fn batch_failures(out: &Location, index: usize) -> Location {
     out.join(PROGRESS)
-        .join(format!("batch-{index:05}.failures.csv"))
+        .join(&format!("batch-{index:05}.failures.csv"))
+}
+
+/// Writes a batch file or object whole.
+fn put_batch(at: &Location, signals: &[Signal]) -> Result<()> {
+    match at {
+        Location::Local(path) => write_batch(path, signals),
+        #[cfg(feature = "cloud")]
+        Location::Remote(object) => crate::formats::signals::remote::write_batch(object, signals),
+    }
 }
 
 /// Writes transform.json, or refuses a folder written with other settings.
-fn check_settings(out: &Path, settings: &Settings) -> Result<()> {
+fn check_settings(out: &Location, settings: &Settings) -> Result<()> {
     let settings_path = out.join(SETTINGS);
-    if settings_path.exists() {
-        let previous: Settings = serde_json::from_slice(&fs::read(&settings_path)?)
-            .with_context(|| format!("{} is not a transform.json", settings_path.display()))?;
+    if let Some(bytes) = settings_path.read_opt()? {
+        let previous: Settings = serde_json::from_slice(&bytes)
+            .with_context(|| format!("{settings_path} is not a transform.json"))?;
         if previous != *settings {
             bail!(
-                "{} holds signals written with other settings or tracks ({}); choose another \
-                 --output or remove it",
-                out.display(),
-                settings_path.display()
+                "{out} holds signals written with other settings or tracks ({settings_path}); \
+                 choose another --output or remove it"
             );
         }
     } else {
-        write_json(&settings_path, settings)?;
+        settings_path.write_json(settings)?;
     }
     Ok(())
 }
 
 /// Decodes one track's window; a failure carries the reason for `failures.csv`.
-fn load_signal(track: &CleanTrack, root: &Path, window: &Window) -> Result<Signal, Failure> {
-    let loaded = crate::track::load(&root.join(&track.path), window, DamagePolicy::Refuse)
+fn load_signal(track: &CleanTrack, root: &Location, window: &Window) -> Result<Signal, Failure> {
+    let loaded = crate::track::load_at(&root.join(&track.path), window, DamagePolicy::Refuse)
         .map_err(|e| Failure {
             track_id: track.track_id,
             path: track.path.clone(),
@@ -375,25 +383,26 @@ fn load_signal(track: &CleanTrack, root: &Path, window: &Window) -> Result<Signa
     })
 }
 
-fn write_failures(path: &Path, failures: &[Failure]) -> Result<()> {
-    write_atomic(path, |w| {
-        let mut csv = csv::WriterBuilder::new().has_headers(false).from_writer(w);
-        csv.write_record(["track_id", "path", "reason"])?;
-        for f in failures {
-            csv.serialize(f)?;
-        }
-        csv.flush()?;
-        Ok(())
-    })
+fn write_failures(at: &Location, failures: &[Failure]) -> Result<()> {
+    let mut csv = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    csv.write_record(["track_id", "path", "reason"])?;
+    for f in failures {
+        csv.serialize(f)?;
+    }
+    let bytes = csv.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+    at.write(&bytes)
 }
 
-fn read_failures(path: &Path) -> Result<Vec<Failure>> {
-    if !path.exists() {
+fn read_failures(at: &Location) -> Result<Vec<Failure>> {
+    let Some(bytes) = at.read_opt()? else {
         return Ok(Vec::new());
-    }
-    csv::Reader::from_path(path)
-        .and_then(|mut r| r.deserialize().collect())
-        .with_context(|| format!("cannot read {}", path.display()))
+    };
+    csv::Reader::from_reader(bytes.as_slice())
+        .deserialize()
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("cannot read {at}"))
 }
 
 /// Deletes what an interrupted run was writing (`.<name>.<pid>.tmp`), never trusted.

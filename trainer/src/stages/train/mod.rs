@@ -20,7 +20,7 @@ pub mod split;
 
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Instant, SystemTime};
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -43,6 +43,7 @@ use crate::fma::clean;
 use crate::formats::features::{FeatureStore, RowReader};
 use crate::formats::fnv;
 use crate::formats::output::{write_atomic, write_json};
+use crate::location::Location;
 
 /// How models train: the seed's flags, with its defaults.
 #[derive(Clone, Debug, PartialEq)]
@@ -91,12 +92,12 @@ impl Hyper {
 /// What stage 3 reads, trains and writes.
 #[derive(Clone, Debug)]
 pub struct Options {
-    /// The features folder `extract` wrote.
-    pub data: PathBuf,
+    /// The features folder `extract` wrote, or a folder of its shards.
+    pub data: Location,
     /// The models folder.
-    pub output: PathBuf,
+    pub output: Location,
     /// The cleaned metadata: FMA's split when it has one.
-    pub metadata: PathBuf,
+    pub metadata: Location,
     /// The features to train on: every one the folder holds when `None`.
     pub features: Option<Vec<Feature>>,
     /// How.
@@ -150,10 +151,12 @@ pub fn run(options: &Options) -> Result<Report> {
     // Before reading anything or creating the output: a backend this binary lacks (or a GPU
     // that is not there) is refused in one line, with nothing written.
     let dev = device(hyper.backend)?;
-    let store = FeatureStore::open(&options.data)?;
+    // Object-store inputs are read from a local copy (rows are read at random while training).
+    let store = FeatureStore::open(&options.data.fetch()?)
+        .with_context(|| format!("--data {}", options.data))?;
     let features = choose(options, &store)?;
     let classes = store.manifest.classes.clone();
-    let (tracks, meta_classes) = clean::read(&options.metadata)?;
+    let (tracks, meta_classes) = clean::read(&options.metadata.fetch()?)?;
     let split = assign(
         &store.track_ids,
         &store.labels,
@@ -162,13 +165,7 @@ pub fn run(options: &Options) -> Result<Report> {
         &meta_classes,
         hyper.seed,
     )
-    .with_context(|| {
-        format!(
-            "{} against {}",
-            options.data.display(),
-            options.metadata.display()
-        )
-    })?;
+    .with_context(|| format!("{} against {}", options.data, options.metadata))?;
     println!(
         "split ({}): {} training, {} validation, {} test tracks; {} classes; backend {}",
         split.source,
@@ -181,7 +178,7 @@ pub fn run(options: &Options) -> Result<Report> {
     if split.train.is_empty() || split.validation.is_empty() || split.test.is_empty() {
         bail!(
             "{}: {} tracks are too few for a training/validation/test split (at least 3 per genre)",
-            options.data.display(),
+            options.data,
             store.labels.len()
         );
     }
@@ -194,7 +191,10 @@ pub fn run(options: &Options) -> Result<Report> {
         rows: store.manifest.rows,
         track_ids_fnv: fnv(store.track_ids.iter().copied()),
     };
-    let out = &options.output;
+    // An object-store output is written in a local staging folder and uploaded when
+    // complete, the bundle's manifest.json last.
+    let staged = options.output.staging()?;
+    let out = &staged;
     let state = out.join(".train");
     fs::create_dir_all(&state).with_context(|| format!("cannot create {}", state.display()))?;
     fs::create_dir_all(out.join("plots"))
@@ -221,6 +221,9 @@ pub fn run(options: &Options) -> Result<Report> {
         finished.push(done);
     }
     let ensemble = outputs::write(out, &store, &classes, &split, &settings, &finished)?;
+    options
+        .output
+        .publish(out, &[genrescope_core::model::bundle::MANIFEST])?;
     Ok(Report {
         models: finished
             .into_iter()
@@ -240,7 +243,7 @@ fn choose(options: &Options, store: &FeatureStore) -> Result<Vec<Feature>> {
     if let Some(f) = wanted.iter().find(|f| !available.contains(f)) {
         bail!(
             "flag --features: {} holds no `{f}` (extracted: {})",
-            options.data.display(),
+            options.data,
             available
                 .iter()
                 .map(|f| f.name())
