@@ -80,9 +80,9 @@ impl From<TagModelArg> for genrescope_core::musicnn::TagModel {
 #[derive(Debug, Args)]
 pub struct TagArgs {
     /// Audio files (MP3, FLAC, OGG/Vorbis or WAV) and folders, searched recursively for
-    /// them; each whole file is tagged.
+    /// them (paths, or object-store URLs: an object, or a prefix); each whole file is tagged.
     #[arg(required = true, value_name = "INPUT")]
-    pub inputs: Vec<PathBuf>,
+    pub inputs: Vec<Location>,
     /// Which pretrained model.
     #[arg(long, value_enum, default_value_t = TagModelArg::Msd)]
     pub model: TagModelArg,
@@ -95,9 +95,9 @@ pub struct TagArgs {
     pub json: bool,
     /// Write the tags to a file instead, resumable: `.parquet` (path, model, seconds,
     /// patches, mean) or `.jsonl`. Files that fail are listed in `<name>.failures.csv`
-    /// beside it.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// beside it (a path or an object-store URL).
+    #[arg(short, long, value_name = "FILE|URL")]
+    pub output: Option<Location>,
     /// Files tagged at once [default: every core].
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
@@ -203,13 +203,14 @@ pub struct ExtractArgs {
 
 #[derive(Debug, Args)]
 pub struct GeneraliseArgs {
-    /// FMA's `fma_metadata` folder, holding tracks.csv and genres.csv.
-    #[arg(long, value_name = "DIR")]
-    pub metadata_path: PathBuf,
+    /// FMA's `fma_metadata` folder, holding tracks.csv and genres.csv (a path or an
+    /// object-store URL).
+    #[arg(long, value_name = "DIR|URL")]
+    pub metadata_path: Location,
     /// Where to write tracks.parquet, tracks.csv, classes.json and report.json
-    /// [default: `generalised` beside the metadata folder].
-    #[arg(short, long, value_name = "DIR")]
-    pub output: Option<PathBuf>,
+    /// [default: `generalised` beside a local metadata folder].
+    #[arg(short, long, value_name = "DIR|URL")]
+    pub output: Option<Location>,
 }
 
 #[derive(Debug, Args)]
@@ -331,22 +332,22 @@ pub struct ArtifactsArgs {
     #[arg(long, value_name = "ID", requires_all = ["metadata", "server_data"])]
     pub song_id: Option<u64>,
     /// The cleaned metadata (`genrescope generalise`'s folder or its tracks.parquet/.csv).
-    #[arg(short, long, value_name = "PATH")]
-    pub metadata: Option<PathBuf>,
+    #[arg(short, long, value_name = "PATH|URL")]
+    pub metadata: Option<Location>,
     /// The audio root holding FMA's `000/000002.mp3` layout.
-    #[arg(long, value_name = "DIR")]
-    pub server_data: Option<PathBuf>,
+    #[arg(long, value_name = "DIR|URL")]
+    pub server_data: Option<Location>,
     /// An audio file (MP3, FLAC, OGG/Vorbis or WAV), instead of --song-id.
-    #[arg(short, long, value_name = "FILE")]
-    pub input: Option<PathBuf>,
+    #[arg(short, long, value_name = "FILE|URL")]
+    pub input: Option<Location>,
     /// Where to write the artifacts.
-    #[arg(short, long, value_name = "DIR")]
-    pub output: PathBuf,
+    #[arg(short, long, value_name = "DIR|URL")]
+    pub output: Location,
     /// A model bundle (`genrescope train`'s models folder): predictions.json, a bar chart and,
     /// for tracks longer than the bundle's signal, a genre timeline; also tags.json, the
     /// pretrained MusiCNN's tags of the whole track (`genrescope tag --json` of both models).
-    #[arg(long, value_name = "DIR")]
-    pub models: Option<PathBuf>,
+    #[arg(long, value_name = "DIR|URL")]
+    pub models: Option<Location>,
     /// Also write one <feature>.npy per feature (as `genrescope features` does).
     #[arg(long)]
     pub generate_features: bool,

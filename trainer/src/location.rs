@@ -70,6 +70,59 @@ impl Location {
         }
     }
 
+    /// The last part of the path: the file's or object's name.
+    pub fn file_name(&self) -> String {
+        match self {
+            Location::Local(p) => p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            #[cfg(feature = "cloud")]
+            Location::Remote(r) => r.name(),
+        }
+    }
+
+    /// The location named `name` beside this one.
+    pub fn sibling(&self, name: &str) -> Location {
+        match self {
+            Location::Local(p) => Location::Local(p.with_file_name(name)),
+            #[cfg(feature = "cloud")]
+            Location::Remote(r) => Location::Remote(r.sibling(name)),
+        }
+    }
+
+    /// A local file standing for this file or object: the path itself, or a file in the
+    /// local cache holding the object's bytes when it exists (to resume it), written back with
+    /// [`Location::upload`].
+    pub fn local_copy(&self) -> Result<PathBuf> {
+        match self {
+            Location::Local(p) => Ok(p.clone()),
+            #[cfg(feature = "cloud")]
+            Location::Remote(r) => {
+                let path = self.staging()?.join(r.name());
+                match r.get_opt()? {
+                    Some(bytes) => std::fs::write(&path, &bytes)
+                        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
+                    None => {
+                        std::fs::remove_file(&path).ok();
+                    }
+                }
+                Ok(path)
+            }
+        }
+    }
+
+    /// Writes a local file as this object (nothing to do for a local location: the file is
+    /// there).
+    pub fn upload(&self, file: &Path) -> Result<()> {
+        let _ = file;
+        match self {
+            Location::Local(_) => Ok(()),
+            #[cfg(feature = "cloud")]
+            Location::Remote(r) => r.put_file(file),
+        }
+    }
+
     /// The local path, when the location is one.
     pub fn as_local(&self) -> Option<&Path> {
         match self {

@@ -198,6 +198,90 @@ fn stages_run_sharded_through_s3_and_equal_the_local_run() {
             "no models/{file}"
         );
     }
+    // Stage 0 and stage 4 read and write S3 too, and write what they write locally.
+    upload(
+        &local.demo.join("fma_metadata"),
+        &bucket.join("fma_metadata"),
+    );
+    s3(&[
+        "generalise",
+        "--metadata-path",
+        "s3://genrescope/fma_metadata",
+        "-o",
+        "s3://genrescope/generalised-again",
+    ]);
+    for file in ["tracks.parquet", "tracks.csv", "classes.json"] {
+        let (got, want) = (
+            fs::read(bucket.join("generalised-again").join(file)).unwrap(),
+            fs::read(local.generalised.join(file)).unwrap(),
+        );
+        assert!(
+            got == want,
+            "generalised-again/{file} differs from the local run's"
+        );
+    }
+    assert!(bucket.join("generalised-again/report.json").is_file());
+    // A track transform kept (the demo has broken ones on purpose).
+    let batch = genrescope::formats::signals::batch_files(&local.signals).unwrap();
+    let id = genrescope::formats::signals::read_batch(&batch[0]).unwrap()[0].track_id;
+    let track = genrescope::fma::audio_path(id);
+    s3(&[
+        "artifacts",
+        "-i",
+        &format!("s3://genrescope/fma_small/{track}"),
+        "-o",
+        "s3://genrescope/artifacts",
+        "--signal-length",
+        "3",
+        "--models",
+        "s3://genrescope/models",
+    ]);
+    for file in [
+        "summary.json",
+        "predictions.json",
+        "mel.png",
+        "waveform.npy",
+    ] {
+        assert!(
+            bucket.join("artifacts").join(file).is_file(),
+            "no artifacts/{file}"
+        );
+    }
+    // Batch tagging from a prefix into an object: the local run's tags, file for file.
+    s3(&[
+        "tag",
+        "s3://genrescope/fma_small",
+        "-o",
+        "s3://genrescope/tags.jsonl",
+    ]);
+    let local_tags = dir.path().join("tags.jsonl");
+    let audio = local.demo.join("fma_small");
+    let o = common::genrescope(&[&"tag", &audio, &"-o", &local_tags]);
+    assert!(o.status.success(), "{}", text(&o));
+    let by_name = |text: String, prefix: &str| -> BTreeMap<String, serde_json::Value> {
+        text.lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .map(|mut v| {
+                let path = v["path"].as_str().unwrap().to_owned();
+                let name = path.strip_prefix(prefix).unwrap_or(&path).to_owned();
+                v["path"] = serde_json::Value::Null;
+                (name, v)
+            })
+            .collect()
+    };
+    let got = by_name(
+        fs::read_to_string(bucket.join("tags.jsonl")).unwrap(),
+        "s3://genrescope/fma_small/",
+    );
+    let want = by_name(
+        fs::read_to_string(&local_tags).unwrap(),
+        &format!("{}/", audio.display()),
+    );
+    assert!(
+        !got.is_empty() && got == want,
+        "the S3 tags differ from the local run's"
+    );
+    assert!(bucket.join("tags.failures.csv").is_file());
 }
 
 #[test]

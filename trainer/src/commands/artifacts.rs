@@ -36,7 +36,7 @@ pub fn run(args: &ArtifactsArgs) -> Result<ExitCode> {
         report.seconds,
         if report.padded { " (zero-padded)" } else { "" },
         report.files,
-        args.output.display(),
+        args.output,
         report
             .top_genre
             .map(|g| format!("; predicted genre: {g}"))

@@ -31,7 +31,7 @@ pub fn print(report: &Report) {
         } else {
             format!(", {} unreadable", report.unreadable_rows.len())
         },
-        report.output.display()
+        report.output
     );
 }
 

@@ -17,12 +17,9 @@ use crate::stages::tag::{self, Observer, Options};
 pub fn run(args: &TagArgs) -> Result<ExitCode> {
     if let Some(path) = &args.output
         && args.json
-        && !is_jsonl(path)
+        && !is_jsonl(Path::new(&path.file_name()))
     {
-        bail!(
-            "flag --json writes JSON Lines; --output {} is not .jsonl",
-            path.display()
-        );
+        bail!("flag --json writes JSON Lines; --output {path} is not .jsonl");
     }
     let options = Options {
         inputs: args.inputs.clone(),
@@ -139,7 +136,11 @@ fn report(t: &Tagged, top: usize, seconds: f64) -> Result<String> {
 fn summary(options: &Options, report: &tag::Report) {
     let failed = report.failures.len();
     let failures = match (&options.output_file(), failed) {
-        (Some(path), 1..) => format!(" (see {})", sink::failures_path(path).display()),
+        (Some(out), 1..) => {
+            let local = sink::failures_path(Path::new(&out.file_name()));
+            let name = local.file_name().unwrap_or_default().to_string_lossy();
+            format!(" (see {})", out.sibling(&name))
+        }
         _ => String::new(),
     };
     eprintln!(

@@ -165,6 +165,19 @@ impl Remote {
         }
     }
 
+    /// The object named `name` beside this one.
+    pub fn sibling(&self, name: &str) -> Remote {
+        let parts: Vec<&str> = self.prefix.as_ref().split('/').collect();
+        let parent = parts[..parts.len().saturating_sub(1)].join("/");
+        let mut prefix = ObjectPath::from_iter(parent.split('/').filter(|p| !p.is_empty()));
+        prefix = prefix.join(name);
+        Remote {
+            store: self.store.clone(),
+            prefix,
+            base: self.base.clone(),
+        }
+    }
+
     /// The last part of the path (the object's or folder's name).
     pub fn name(&self) -> String {
         self.prefix.filename().unwrap_or_default().to_owned()

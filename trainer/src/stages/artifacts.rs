@@ -21,6 +21,7 @@ use super::tag::tagger;
 use crate::device::{Backend, device};
 use crate::fma::clean::{self, CleanTrack};
 use crate::formats::output::{write_json, write_npy};
+use crate::location::Location;
 use crate::plots::feature::{feature_png, overview_png};
 use crate::plots::predictions::{TimelinePoint, predictions_png, timeline_png};
 use crate::{track, video};
@@ -30,16 +31,16 @@ const SUMMARY: &str = "summary.json";
 /// Where the track comes from.
 #[derive(Clone, Debug)]
 pub enum Source {
-    /// An audio file.
-    File(PathBuf),
+    /// An audio file (a path or an object).
+    File(Location),
     /// FMA's `track_id`, found through the cleaned metadata under the audio root.
     Fma {
         /// FMA's `track_id`.
         track_id: u64,
         /// The cleaned metadata (`generalise`'s folder or its tracks.parquet/.csv).
-        metadata: PathBuf,
+        metadata: Location,
         /// The audio root holding FMA's `000/000002.mp3` layout.
-        server_data: PathBuf,
+        server_data: Location,
     },
 }
 
@@ -49,9 +50,9 @@ pub struct Options {
     /// The track.
     pub source: Source,
     /// Where to write the artifacts.
-    pub output: PathBuf,
+    pub output: Location,
     /// A model bundle: predictions, a timeline and MusiCNN's tags too.
-    pub models: Option<PathBuf>,
+    pub models: Option<Location>,
     /// Also write one <feature>.npy per feature.
     pub generate_features: bool,
     /// Also write video.mp4 (ffmpeg).
@@ -136,7 +137,12 @@ pub fn run(options: &Options) -> Result<Report> {
         video::check_ffmpeg()?;
     }
     let (path, track) = locate(&options.source)?;
-    let bundle = options.models.as_deref().map(load_bundle).transpose()?;
+    let bundle = match &options.models {
+        Some(models) => Some(load_bundle(&models.fetch()?)?),
+        None => None,
+    };
+    // An object-store output is written locally and uploaded once complete, summary.json last.
+    let out = options.output.staging()?;
 
     let started = Instant::now();
     let decoded = decode(&path)?;
@@ -146,7 +152,7 @@ pub fn run(options: &Options) -> Result<Report> {
         cfg,
         name: display_name(&path, track.as_ref()),
         path,
-        stage: Staging::new(&options.output)?,
+        stage: Staging::new(&out)?,
         files: Vec::new(),
         seconds: serde_json::Map::new(),
     };
@@ -194,6 +200,7 @@ pub fn run(options: &Options) -> Result<Report> {
     });
     write_json(&run.stage.path(SUMMARY), &summary)?;
     let files = run.stage.commit()?;
+    options.output.publish(&out, &[SUMMARY])?;
     Ok(Report {
         path: run.path,
         seconds: signal.len() as f64 / f64::from(options.sr),
@@ -273,7 +280,7 @@ fn write_predictions(
     write_json(
         &run.stage.path("predictions.json"),
         &json!({
-            "bundle": run.options.models.as_ref().map(|p| p.display().to_string()),
+            "bundle": run.options.models.as_ref().map(|p| p.to_string()),
             "classes": classes,
             "signal": { "offset": run.options.offset, "seconds": bundle_signal_seconds },
             "top": { "genre": classes[top], "probability": prediction.ensemble[top] },
@@ -413,20 +420,29 @@ fn write_video(run: &mut Run, plots: &[FeaturePlot], signal: &[f32]) -> Result<(
 /// The audio file and, for --song-id, its row of the cleaned metadata.
 fn locate(source: &Source) -> Result<(PathBuf, Option<CleanTrack>)> {
     let (id, metadata, root) = match source {
-        Source::File(input) => return Ok((input.clone(), None)),
+        Source::File(input) => return Ok((fetch_audio(input)?, None)),
         Source::Fma {
             track_id,
             metadata,
             server_data,
         } => (*track_id, metadata, server_data),
     };
-    let (tracks, _) = clean::read(metadata)?;
+    let (tracks, _) = clean::read(&metadata.fetch()?)?;
     let n = tracks.len();
     let track = tracks
         .into_iter()
         .find(|t| t.track_id == id)
-        .ok_or_else(|| anyhow!("track {id} is not in {} ({n} tracks)", metadata.display()))?;
-    Ok((root.join(&track.path), Some(track)))
+        .ok_or_else(|| anyhow!("track {id} is not in {metadata} ({n} tracks)"))?;
+    Ok((fetch_audio(&root.join(&track.path))?, Some(track)))
+}
+
+/// The audio file to analyse: the path, or the object fetched into the local cache (a
+/// missing local file is left for the loader, which names it).
+fn fetch_audio(at: &Location) -> Result<PathBuf> {
+    match at.as_local() {
+        Some(path) => Ok(path.to_path_buf()),
+        None => at.fetch(),
+    }
 }
 
 /// The whole track, decoded once through the one track loader (damage refused): the analysed

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::fma::{self, CleanTrack, Outcome, Taxonomy, TracksReader, Unknown};
 use crate::formats::output::write_json;
+use crate::location::Location;
 
 /// Row problems printed one per line before the rest are only counted.
 const SHOWN_PROBLEMS: usize = 20;
@@ -19,22 +20,31 @@ const SHOWN_PROBLEMS: usize = 20;
 /// Where `generalise` reads and writes.
 #[derive(Clone, Debug)]
 pub struct Options {
-    /// FMA's `fma_metadata` folder, holding tracks.csv and genres.csv.
-    pub metadata_path: PathBuf,
+    /// FMA's `fma_metadata` folder, holding tracks.csv and genres.csv (a path or an
+    /// object-store prefix).
+    pub metadata_path: Location,
     /// Where to write tracks.parquet, tracks.csv, classes.json and report.json; `generalised`
-    /// beside the metadata folder when `None`.
-    pub output: Option<PathBuf>,
+    /// beside a local metadata folder when `None`.
+    pub output: Option<Location>,
 }
 
 impl Options {
-    /// The output folder: `--output`, or `generalised` beside the metadata folder.
-    pub fn output_dir(&self) -> PathBuf {
-        self.output.clone().unwrap_or_else(|| {
-            self.metadata_path
-                .parent()
+    /// The output: `--output`, or `generalised` beside a local metadata folder.
+    pub fn output_dir(&self) -> Result<Location> {
+        if let Some(out) = &self.output {
+            return Ok(out.clone());
+        }
+        let Some(meta) = self.metadata_path.as_local() else {
+            bail!(
+                "--metadata-path {} is in object storage: give --output",
+                self.metadata_path
+            );
+        };
+        Ok(Location::Local(
+            meta.parent()
                 .unwrap_or_else(|| Path::new("."))
-                .join("generalised")
-        })
+                .join("generalised"),
+        ))
     }
 }
 
@@ -67,24 +77,27 @@ pub struct Report {
     pub tracks: usize,
     /// The folder written.
     #[serde(skip)]
-    pub output: PathBuf,
+    pub output: String,
 }
 
 /// Runs stage 0.
 pub fn run(options: &Options) -> Result<Report> {
     let started = Instant::now();
-    let meta = &options.metadata_path;
+    let location = options.output_dir()?;
+    let meta = &options.metadata_path.fetch()?;
     if !meta.is_dir() {
         bail!(
             "--metadata-path {} is not a folder (FMA's fma_metadata)",
-            meta.display()
+            options.metadata_path
         );
     }
-    let out = options.output_dir();
+    // An object-store output is written in a local staging folder and uploaded when
+    // complete, report.json last (its presence means the tables are complete).
+    let out = location.staging()?;
     let taxonomy = Taxonomy::read(&meta.join("genres.csv"))?;
     let tracks_path = meta.join("tracks.csv");
     let (mut rows, mut report, unknown) = read_rows(&tracks_path, &taxonomy)?;
-    report.output = out.clone();
+    report.output = location.to_string();
     warn_unknown(&unknown);
     let classes = label(&tracks_path, &mut rows, &report)?;
 
@@ -95,6 +108,7 @@ pub fn run(options: &Options) -> Result<Report> {
     report.tracks = rows.len();
     report.seconds = started.elapsed().as_secs_f64();
     write_json(&out.join("report.json"), &report)?;
+    location.publish(&out, &["report.json"])?;
     Ok(report)
 }
 
@@ -117,7 +131,7 @@ fn read_rows(
         seconds: 0.0,
         without_genre_top: 0,
         tracks: 0,
-        output: PathBuf::new(),
+        output: String::new(),
     };
     let mut rows = Vec::new();
     for row in reader {

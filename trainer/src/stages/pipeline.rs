@@ -88,8 +88,8 @@ pub fn run(options: &Options, on_step: &mut dyn FnMut(Step)) -> Result<Report> {
         on_step(Step::Skipped(&generalised));
     } else {
         let report = generalise::run(&generalise::Options {
-            metadata_path: metadata,
-            output: Some(generalised.clone()),
+            metadata_path: metadata.into(),
+            output: Some(generalised.clone().into()),
         })
         .context("stage 0 (generalise)")?;
         on_step(Step::Generalised(&report));

@@ -1,4 +1,5 @@
-//! The files `genrescope tag` was given: files as named, folders searched for audio.
+//! The files `genrescope tag` was given: files as named, folders (and object-store prefixes)
+//! searched for audio.
 
 use std::collections::HashSet;
 use std::fs;
@@ -6,6 +7,51 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use genrescope_core::audio::EXTENSIONS;
+
+use crate::location::Location;
+
+/// Every file to tag, as [`collect`] finds them; an object-store prefix contributes its audio
+/// objects (by extension, hidden ones skipped) in sorted order, and an object named whole is
+/// tagged as named.
+pub fn collect_locations(inputs: &[Location]) -> Result<Vec<Location>> {
+    let mut files = Vec::new();
+    let mut local = Vec::new();
+    let flush = |local: &mut Vec<PathBuf>, files: &mut Vec<Location>| -> Result<()> {
+        files.extend(collect(local)?.into_iter().map(Location::Local));
+        local.clear();
+        Ok(())
+    };
+    for input in inputs {
+        match input {
+            Location::Local(p) => local.push(p.clone()),
+            #[cfg(feature = "cloud")]
+            Location::Remote(r) => {
+                flush(&mut local, &mut files)?;
+                let audio: Vec<Location> = r
+                    .list()?
+                    .into_iter()
+                    .filter(|(rel, _)| !rel.split('/').any(|part| part.starts_with('.')))
+                    .filter(|(rel, _)| is_audio(Path::new(rel)))
+                    .map(|(rel, _)| input.join(&rel))
+                    .collect();
+                if audio.is_empty() && !r.exists()? {
+                    bail!(
+                        "{input}: no audio objects ({}) under this prefix",
+                        EXTENSIONS.join(", ")
+                    );
+                }
+                if audio.is_empty() {
+                    files.push(input.clone());
+                }
+                files.extend(audio);
+            }
+        }
+    }
+    flush(&mut local, &mut files)?;
+    let mut seen = HashSet::new();
+    files.retain(|f| seen.insert(f.to_string()));
+    Ok(files)
+}
 
 /// Every file to tag, in the order given; a folder contributes its audio files (by
 /// extension, hidden ones skipped) recursively in sorted order. A file named on the command

@@ -12,7 +12,7 @@ pub mod tagger;
 
 use std::collections::HashSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
@@ -24,6 +24,7 @@ use genrescope_core::musicnn::{SR, TagModel};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
+use crate::location::Location;
 use crate::shard::Shard;
 use sink::{Output, Tagged};
 use tagger::tagger;
@@ -31,12 +32,13 @@ use tagger::tagger;
 /// What to tag, with which model, and where the tags go.
 #[derive(Clone, Debug)]
 pub struct Options {
-    /// Audio files, and folders searched recursively for them.
-    pub inputs: Vec<PathBuf>,
+    /// Audio files, and folders (or object-store prefixes) searched recursively for them.
+    pub inputs: Vec<Location>,
     /// Which pretrained model.
     pub model: TagModel,
-    /// A resumable `.parquet` or `.jsonl` file; the caller gets each result when `None`.
-    pub output: Option<PathBuf>,
+    /// A resumable `.parquet` or `.jsonl` file (or object); the caller gets each result when
+    /// `None`.
+    pub output: Option<Location>,
     /// Files tagged at once; every core when `None`.
     pub jobs: Option<usize>,
     /// Damaged files: tagged as far as they decode (with the damage in the result), or
@@ -49,17 +51,19 @@ pub struct Options {
 impl Options {
     /// The output file this run writes: `-o`, or for a shard `<stem>.shard-I-of-N.<ext>`
     /// beside it.
-    pub fn output_file(&self) -> Option<PathBuf> {
-        let path = self.output.as_ref()?;
+    pub fn output_file(&self) -> Option<Location> {
+        let out = self.output.as_ref()?;
         let Some(shard) = self.shard else {
-            return Some(path.clone());
+            return Some(out.clone());
         };
+        let name = out.file_name();
+        let path = Path::new(&name);
         let stem = path.file_stem().unwrap_or_default().to_string_lossy();
         let name = match path.extension() {
             Some(ext) => format!("{stem}.{}.{}", shard.name(), ext.to_string_lossy()),
             None => format!("{stem}.{}", shard.name()),
         };
-        Some(path.with_file_name(name))
+        Some(out.sibling(&name))
     }
 }
 
@@ -94,11 +98,17 @@ pub trait Observer {
 /// Tags every file, resuming the output file when there is one.
 pub fn run(options: &Options, observer: &mut dyn Observer) -> Result<Report> {
     let started = Instant::now();
-    let mut files = inputs::collect(&options.inputs)?;
+    let mut files = inputs::collect_locations(&options.inputs)?;
     if let Some(shard) = options.shard {
-        files.retain(|f| shard.holds_key(&f.display().to_string()));
+        files.retain(|f| shard.holds_key(&f.to_string()));
     }
-    let output_file = options.output_file();
+    let output_location = options.output_file();
+    // An object-store output is kept in a local file (resumed from the object when there is
+    // one) and uploaded whole at the end.
+    let output_file = match &output_location {
+        Some(out) => Some(out.local_copy()?),
+        None => None,
+    };
     let (mut output, done) = match &output_file {
         Some(path) => {
             let (o, done) = Output::open(path, options.model)?;
@@ -106,10 +116,9 @@ pub fn run(options: &Options, observer: &mut dyn Observer) -> Result<Report> {
         }
         None => (None, HashSet::new()),
     };
-    let todo: Vec<&Path> = files
+    let todo: Vec<&Location> = files
         .iter()
-        .map(|f| f.as_path())
-        .filter(|f| !done.contains(&f.display().to_string()))
+        .filter(|f| !done.contains(&f.to_string()))
         .collect();
     let resumed = files.len() - todo.len();
     let tagger = tagger(options.model)?;
@@ -135,11 +144,7 @@ pub fn run(options: &Options, observer: &mut dyn Observer) -> Result<Report> {
                     }
                     let t = Instant::now();
                     let result = tag_file(&tagger, path, options.policy);
-                    let _ = tx.send((
-                        path.display().to_string(),
-                        result,
-                        t.elapsed().as_secs_f64(),
-                    ));
+                    let _ = tx.send((path.to_string(), result, t.elapsed().as_secs_f64()));
                 });
             });
         });
@@ -173,9 +178,19 @@ pub fn run(options: &Options, observer: &mut dyn Observer) -> Result<Report> {
     });
     bar.finish_and_clear();
     written?;
-    if let (Some(output), Some(path)) = (output, &output_file) {
+    if let (Some(output), Some(path), Some(location)) = (output, &output_file, &output_location) {
         output.finish()?;
-        sink::write_failures(&sink::failures_path(path), &failures)?;
+        let failures_path = sink::failures_path(path);
+        sink::write_failures(&failures_path, &failures)?;
+        location.upload(path)?;
+        location
+            .sibling(
+                &failures_path
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy(),
+            )
+            .upload(&failures_path)?;
     }
     Ok(Report {
         files: files.len(),
@@ -187,16 +202,16 @@ pub fn run(options: &Options, observer: &mut dyn Observer) -> Result<Report> {
 }
 
 /// Decodes and tags one file; the error is the reason, without the path.
-fn tag_file(tagger: &Tagger, path: &Path, policy: DamagePolicy) -> Result<Tagged, String> {
+fn tag_file(tagger: &Tagger, path: &Location, policy: DamagePolicy) -> Result<Tagged, String> {
     // A decoder that panics on a hostile file costs that file, not the batch.
     let result = catch_unwind(AssertUnwindSafe(|| -> Result<Tagged, String> {
         let track =
-            crate::track::load(path, &Window::whole(SR), policy).map_err(|e| e.to_string())?;
+            crate::track::load_at(path, &Window::whole(SR), policy).map_err(|e| e.to_string())?;
         let taggram = tagger
             .tag(&track.samples)
             .map_err(|e| format!("tagging with MusiCNN: {e}"))?;
         Ok(Tagged {
-            path: path.display().to_string(),
+            path: path.to_string(),
             seconds: track.samples.len() as f64 / f64::from(SR),
             taggram,
             damage: track.damage,
