@@ -153,12 +153,13 @@ pub struct TrainArgs {
 
 #[derive(Debug, Args)]
 pub struct PipelineArgs {
-    /// An FMA folder holding `fma_metadata/` and the audio (`fma_small/`, or the --subset's).
-    #[arg(long, value_name = "DIR")]
-    pub fma: PathBuf,
+    /// An FMA folder holding `fma_metadata/` and the audio (`fma_small/`, or the --subset's);
+    /// a path or an object-store URL.
+    #[arg(long, value_name = "DIR|URL")]
+    pub fma: Location,
     /// The work folder: generalised/, signals/, features/, models/.
-    #[arg(short, long, value_name = "DIR")]
-    pub output: PathBuf,
+    #[arg(short, long, value_name = "DIR|URL")]
+    pub output: Location,
     /// Epochs per model.
     #[arg(short, long, default_value_t = Hyper::default().epochs, value_name = "N")]
     pub epochs: usize,

@@ -282,6 +282,29 @@ fn stages_run_sharded_through_s3_and_equal_the_local_run() {
         "the S3 tags differ from the local run's"
     );
     assert!(bucket.join("tags.failures.csv").is_file());
+    // The whole pipeline from an FMA prefix into a work prefix.
+    upload(&local.demo.join("fma_small"), &bucket.join("fma/fma_small"));
+    upload(
+        &local.demo.join("fma_metadata"),
+        &bucket.join("fma/fma_metadata"),
+    );
+    let out = s3(&[
+        "pipeline",
+        "--fma",
+        "s3://genrescope/fma",
+        "-o",
+        "s3://genrescope/work",
+        "-e",
+        "1",
+        "--features",
+        "rms",
+        "--signal-length",
+        "3",
+    ]);
+    assert!(out.contains("pipeline done"), "{out}");
+    assert!(bucket.join("work/models/manifest.json").is_file());
+    assert!(bucket.join("work/features/rms.npy").is_file());
+    assert!(bucket.join("work/generalised/report.json").is_file());
 }
 
 #[test]

@@ -26,7 +26,7 @@ pub fn run(args: &PipelineArgs) -> Result<ExitCode> {
     };
     let report = pipeline::run(&options, &mut |step| match step {
         Step::Stage(n, name) => println!("\n== stage {n}: {name}"),
-        Step::Skipped(dir) => println!("{} is complete, skipped", dir.display()),
+        Step::Skipped(dir) => println!("{dir} is complete, skipped"),
         Step::Generalised(r) => super::generalise::print(r),
         Step::Transformed(r, o) => super::transform::print(r, o),
         Step::Extracted(r, o) => super::extract::print(r, o),
@@ -34,8 +34,7 @@ pub fn run(args: &PipelineArgs) -> Result<ExitCode> {
     })?;
     println!(
         "\npipeline done in {:.0} s: bundle and metrics in {}",
-        report.seconds,
-        report.models.display()
+        report.seconds, report.models
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -6,21 +6,22 @@
 //! transform's finished batches, extract's manifest, train's finished models with equal
 //! settings), so a rerun after an interruption, or with more epochs, redoes only what it must.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use genrescope_core::Feature;
 
 use super::{SignalWindow, extract, generalise, train, transform};
+use crate::location::Location;
 
 /// What the pipeline runs on, and how.
 #[derive(Clone, Debug)]
 pub struct Options {
-    /// An FMA folder holding `fma_metadata/` and the audio (`fma_<subset>/`).
-    pub fma: PathBuf,
-    /// The work folder.
-    pub output: PathBuf,
+    /// An FMA folder (or prefix) holding `fma_metadata/` and the audio (`fma_<subset>/`).
+    pub fma: Location,
+    /// The work folder (or prefix).
+    pub output: Location,
     /// The FMA download the audio folder holds.
     pub subset: String,
     /// The window cut from every track.
@@ -39,7 +40,7 @@ pub enum Step<'a> {
     /// Stage `n` (`name`) begins.
     Stage(usize, &'static str),
     /// Stage 0 found its output complete and skipped.
-    Skipped(&'a Path),
+    Skipped(&'a Location),
     /// Stage 0 finished.
     Generalised(&'a generalise::Report),
     /// Stage 1 finished.
@@ -56,7 +57,7 @@ pub struct Report {
     /// Stage 3's report.
     pub train: train::Report,
     /// The models folder.
-    pub models: PathBuf,
+    pub models: Location,
     /// Wall time.
     pub seconds: f64,
 }
@@ -66,12 +67,13 @@ pub fn run(options: &Options, on_step: &mut dyn FnMut(Step)) -> Result<Report> {
     let started = Instant::now();
     let fma = &options.fma;
     let metadata = fma.join("fma_metadata");
-    let audio = fma.join(format!("fma_{}", options.subset));
+    let audio = fma.join(&format!("fma_{}", options.subset));
     for (p, what) in [(&metadata, "metadata"), (&audio, "audio")] {
-        if !p.is_dir() {
+        if let Some(p) = p.as_local()
+            && !p.is_dir()
+        {
             bail!(
-                "{}: no {what} folder {} (an FMA folder holds fma_metadata/ and fma_{}/)",
-                fma.display(),
+                "{fma}: no {what} folder {} (an FMA folder holds fma_metadata/ and fma_{}/)",
                 p.display(),
                 options.subset
             );
@@ -84,12 +86,12 @@ pub fn run(options: &Options, on_step: &mut dyn FnMut(Step)) -> Result<Report> {
     let models = work.join("models");
 
     on_step(Step::Stage(0, "generalise"));
-    if complete(&generalised, &metadata) {
+    if complete(&generalised, &metadata)? {
         on_step(Step::Skipped(&generalised));
     } else {
         let report = generalise::run(&generalise::Options {
-            metadata_path: metadata.into(),
-            output: Some(generalised.clone().into()),
+            metadata_path: metadata,
+            output: Some(generalised.clone()),
         })
         .context("stage 0 (generalise)")?;
         on_step(Step::Generalised(&report));
@@ -97,9 +99,9 @@ pub fn run(options: &Options, on_step: &mut dyn FnMut(Step)) -> Result<Report> {
 
     on_step(Step::Stage(1, "transform"));
     let transform = transform::Options {
-        metadata: generalised.clone().into(),
-        data: audio.into(),
-        output: signals.clone().into(),
+        metadata: generalised.clone(),
+        data: audio,
+        output: signals.clone(),
         window: options.window,
         min_length: None,
         subset: options.subset.clone(),
@@ -112,8 +114,8 @@ pub fn run(options: &Options, on_step: &mut dyn FnMut(Step)) -> Result<Report> {
 
     on_step(Step::Stage(2, "extract"));
     let extract = extract::Options {
-        data: signals.into(),
-        output: features.clone().into(),
+        data: signals,
+        output: features.clone(),
         features: options
             .features
             .clone()
@@ -126,9 +128,9 @@ pub fn run(options: &Options, on_step: &mut dyn FnMut(Step)) -> Result<Report> {
 
     on_step(Step::Stage(3, "train"));
     let train = train::Options {
-        data: features.into(),
-        output: models.clone().into(),
-        metadata: generalised.into(),
+        data: features,
+        output: models.clone(),
+        metadata: generalised,
         features: options.features.clone(),
         hyper: options.hyper.clone(),
     };
@@ -142,13 +144,17 @@ pub fn run(options: &Options, on_step: &mut dyn FnMut(Step)) -> Result<Report> {
 }
 
 /// generalise writes `report.json` after its tables: complete when it is there and newer than
-/// the metadata it was made from.
-fn complete(generalised: &Path, metadata: &Path) -> bool {
+/// the metadata it was made from (in object storage, where it is uploaded last: when it is
+/// there).
+fn complete(generalised: &Location, metadata: &Location) -> Result<bool> {
+    let (Some(generalised), Some(metadata)) = (generalised.as_local(), metadata.as_local()) else {
+        return generalised.join("report.json").exists();
+    };
     let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
     let Some(done) = modified(&generalised.join("report.json")) else {
-        return false;
+        return Ok(false);
     };
-    ["tracks.csv", "genres.csv"]
+    Ok(["tracks.csv", "genres.csv"]
         .iter()
-        .all(|f| modified(&metadata.join(f)).is_some_and(|m| m <= done))
+        .all(|f| modified(&metadata.join(f)).is_some_and(|m| m <= done)))
 }
