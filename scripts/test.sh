@@ -53,8 +53,12 @@ log "scale-out: deploy/ syntax, and the Slurm array chain on a one-node cluster 
   # The one-node cluster first, so the syntax check can ask sbatch --test-only too.
   eval "$(bash scripts/slurm.sh up)"
   trap 'bash scripts/slurm.sh down >/dev/null' EXIT
-  bash tests/scaleout/syntax.sh
-  GENRESCOPE_BIN="$CARGO_TARGET_DIR/release/genrescope" bash tests/scaleout/slurm_local.sh
+  # `set -e` does not apply inside a subshell that `||` tests: every test's status is kept.
+  rc=0
+  bash tests/scaleout/syntax.sh || rc=1
+  GENRESCOPE_BIN="$CARGO_TARGET_DIR/release/genrescope" bash tests/scaleout/slurm_local.sh || rc=1
+  GENRESCOPE_BIN="$CARGO_TARGET_DIR/release/genrescope" bash tests/scaleout/slurm_s3.sh || rc=1
+  exit "$rc"
 ) || status=1
 
 log "browser tests (scripts/e2e.sh)"

@@ -22,103 +22,14 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
-started=$(date +%s)
-TIMEOUT="${SCALEOUT_TIMEOUT:-150}"
-
-fail() {
-  echo "slurm_local: FAIL: $*" >&2
-  exit 1
-}
-say() { printf '==> [%3ds] %s\n' $(($(date +%s) - started)) "$*" >&2; }
-
-# --- the binary, copied so that a concurrent rebuild cannot change it mid-test --------------------
-if [ -z "${GENRESCOPE_BIN:-}" ]; then
-  say "building genrescope (cargo build --release -p genrescope --bin genrescope)"
-  GENRESCOPE_BIN=$(
-    # shellcheck source=scripts/env.sh
-    . scripts/env.sh
-    cargo build --release -p genrescope --bin genrescope >&2 &&
-      echo "$CARGO_TARGET_DIR/release/genrescope"
-  ) || fail "cargo build failed"
-fi
-[ -x "$GENRESCOPE_BIN" ] || fail "no genrescope binary at $GENRESCOPE_BIN"
-py=$(bash scripts/python.sh) || fail "scripts/python.sh could not make the test venv"
-
-if [ -n "${SCALEOUT_WORK:-}" ]; then
-  work="$SCALEOUT_WORK"
-  rm -rf "$work"
-  mkdir -p "$work"
-else
-  work=$(mktemp -d /tmp/genrescope-scaleout.XXXXXX)
-fi
-work="$(cd "$work" && pwd)"
-cp "$GENRESCOPE_BIN" "$work/genrescope"
-G="$work/genrescope"
-
-# --- the cluster ------------------------------------------------------------------------------------
-we_started_cluster=0
-passed=0
-cleanup() {
-  local rc=$?
-  # Jobs of this test still queued or running (after a failure) go too.
-  if [ -n "${submitted:-}" ]; then
-    # shellcheck disable=SC2086
-    scancel $submitted 2>/dev/null || true
-  fi
-  if [ "$we_started_cluster" = 1 ]; then scripts/slurm.sh down >/dev/null 2>&1 || true; fi
-  if [ "$passed" = 1 ] && [ -z "${SCALEOUT_WORK:-}" ]; then rm -rf "$work"; fi
-  if [ "$passed" != 1 ]; then echo "slurm_local: work folder kept: $work" >&2; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-if conf=$(scripts/slurm.sh status 2>/dev/null | grep '^export SLURM_CONF='); then
-  say "cluster already up"
-else
-  say "starting the cluster (scripts/slurm.sh up)"
-  we_started_cluster=1
-  conf=$(scripts/slurm.sh up) || fail "scripts/slurm.sh up failed"
-fi
-eval "$conf"
-export SLURM_CONF
-submitted=""
-
-# wait_jobs JOBID...: waits until none is in squeue, then requires every task COMPLETED.
-wait_jobs() {
-  local deadline=$(($(date +%s) + TIMEOUT)) id line state
-  while [ -n "$(squeue -h -j "$(
-    IFS=,
-    echo "$*"
-  )" 2>/dev/null)" ]; do
-    [ "$(date +%s)" -lt "$deadline" ] || fail "jobs $* still queued or running after ${TIMEOUT} s: $(squeue -h -j "$(
-      IFS=,
-      echo "$*"
-    )" -o '%i %T %r' | head -3 | tr '\n' ';')"
-    sleep 0.3
-  done
-  for id in "$@"; do
-    while IFS= read -r line; do
-      [ -n "$line" ] || continue
-      state=$(grep -o 'JobState=[A-Z_]*' <<<"$line" | cut -d= -f2)
-      if [ "$state" != COMPLETED ]; then
-        local task name
-        task=$(grep -o 'ArrayTaskId=[0-9]*' <<<"$line" | cut -d= -f2 || true)
-        name=$(grep -o 'JobName=[^ ]*' <<<"$line" | cut -d= -f2)
-        fail "$name job $id${task:+_$task} ended $state: see $(grep -o 'StdOut=[^ ]*' <<<"$line" | cut -d= -f2)"
-      fi
-    done < <(scontrol show job -o "$id" 2>/dev/null || fail "scontrol knows no job $id")
-  done
-}
-
-# job_state JOBID_TASK: the task's JobState.
-job_state() { scontrol show job -o "$1" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | head -1 | cut -d= -f2; }
+SCALEOUT_NAME=slurm_local
+# shellcheck source=tests/scaleout/lib.sh
+. tests/scaleout/lib.sh
+scaleout_setup
 
 # --- 1. the chain on the demo data --------------------------------------------------------------------
 say "demo data, generalise, and the single-machine reference (transform, extract, tag)"
-"$G" demo-data -o "$work/fma" --tracks-per-genre 3 --clip-seconds 6 >"$work/demo.log" 2>&1 ||
-  fail "demo-data failed: $work/demo.log"
-"$G" generalise --metadata-path "$work/fma/fma_metadata" -o "$work/generalised" >"$work/generalise.log" 2>&1 ||
-  fail "generalise failed: $work/generalise.log"
+make_demo
 mkdir -p "$work/local"
 "$G" transform -m "$work/generalised" -d "$work/fma/fma_small" -o "$work/local/signals" \
   --signal-length 3 >"$work/local/transform.log" 2>&1 || fail "local transform failed: $work/local/transform.log"
@@ -168,19 +79,7 @@ tmpfiles=$(find "$work/slurm" -name '*.tmp' -o -name '*.partial' | head -3)
 
 # --- 2. cancel one task mid-run, resubmit it ------------------------------------------------------------
 say "cancel and resubmit: a slower transform array (2 shards)"
-# The demo tracks listed 32 times under other ids: ~830 signals to write, a few seconds a shard.
-"$py" - "$work/generalised/tracks.csv" "$work/many/tracks.csv" <<'EOF'
-import csv, os, sys
-rows = list(csv.DictReader(open(sys.argv[1], newline="")))
-os.makedirs(os.path.dirname(sys.argv[2]), exist_ok=True)
-with open(sys.argv[2], "w", newline="") as f:
-    out = csv.DictWriter(f, fieldnames=list(rows[0]))
-    out.writeheader()
-    for copy in range(1, 33):
-        for row in rows:
-            out.writerow(dict(row, track_id=str(copy * 100000 + int(row["track_id"]))))
-EOF
-cp "$work/generalised/classes.json" "$work/many/"
+make_many "$work/many"
 slow_args="--signal-length 5 --sr 8000 --batch-size 8"
 # shellcheck disable=SC2086
 "$G" transform -m "$work/many/tracks.csv" -d "$work/fma/fma_small" -o "$work/local/many-signals" \
@@ -193,23 +92,8 @@ ids=$(GENRESCOPE_SHARDS=2 deploy/slurm/submit.sh transform 2>>"$work/submit.log"
 slow=$(sed -n 's/^transform=//p' <<<"$ids")
 submitted="$submitted $slow"
 shard1="$work/slurm/many-signals/shard-00001-of-00002"
-deadline=$(($(date +%s) + TIMEOUT))
 # Cancel task 1 once it is running and has finished a batch (so the rerun has some to resume).
-until [ "$(job_state "${slow}_1")" = RUNNING ] && compgen -G "$shard1/batch-*.parquet" >/dev/null; do
-  state=$(job_state "${slow}_1")
-  case "$state" in COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY)
-    fail "task ${slow}_1 ended $state before it could be cancelled mid-run (make the input slower)" ;;
-  esac
-  [ "$(date +%s)" -lt "$deadline" ] || fail "task ${slow}_1 never ran and wrote a batch in ${TIMEOUT} s"
-  sleep 0.05
-done
-scancel "${slow}_1" || fail "scancel ${slow}_1 failed"
-until [ -z "$(squeue -h -j "${slow}_1" 2>/dev/null)" ]; do
-  [ "$(date +%s)" -lt "$deadline" ] || fail "task ${slow}_1 still there ${TIMEOUT} s after scancel"
-  sleep 0.1
-done
-state=$(job_state "${slow}_1")
-[ "$state" = CANCELLED ] || fail "task ${slow}_1 ended $state, not CANCELLED: it was not cancelled mid-run"
+cancel_after_batch "${slow}_1" "$shard1"
 batches_at_cancel=$(compgen -G "$shard1/batch-*.parquet" | wc -l)
 leftovers=$(find "$shard1" -name '*.tmp' | wc -l)
 say "cancelled ${slow}_1 with $batches_at_cancel batches written ($leftovers .tmp files left by the kill)"
@@ -224,8 +108,8 @@ wait_jobs "$again"
 [ "$(job_state "${slow}_0")" = COMPLETED ] || wait_jobs "${slow}_0"
 [ "$(job_state "${slow}_0")" = COMPLETED ] || fail "task ${slow}_0 ended $(job_state "${slow}_0")"
 rerun_log=$(find "$work/slurm-logs" -name "genrescope-transform-${again}_1.out")
-resumed=$(grep -o '([0-9]* resumed)' "$rerun_log" | tr -dc '0-9')
-[ "${resumed:-0}" -ge 1 ] || fail "the resubmitted task resumed no batch ($rerun_log: $(tail -n 1 "$rerun_log"))"
+resumed=$(resumed_batches "$rerun_log")
+[ "$resumed" -ge 1 ] || fail "the resubmitted task resumed no batch ($rerun_log: $(tail -n 1 "$rerun_log"))"
 tmpfiles=$(find "$work/slurm/many-signals" -name '*.tmp' | head -3)
 [ -z "$tmpfiles" ] || fail "temporary files left after the resubmitted task: $tmpfiles"
 "$py" tests/scaleout/compare.py signals "$work/local/many-signals" "$work/slurm/many-signals" 2 >&2 ||
