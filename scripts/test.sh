@@ -31,7 +31,9 @@ log "native tests (cargo test --release, with the trainer's ndarray and wgpu bac
 cargo test "${NATIVE_TESTS[@]}" || status=1
 
 log "stages 0-3 and tag read back by pandas, pyarrow, numpy and scikit-learn (tests/python/check_{stage1,stage3,tags}.py)"
-(
+# A new shell with its own `set -e`: in a subshell that `||` tests, `set -e` is off and only the
+# last command's status would count.
+bash -euo pipefail <<'CHECKS' || status=1
   py=$(bash scripts/python.sh)
   bin="$CARGO_TARGET_DIR/release/genrescope"
   work="$CARGO_TARGET_DIR/interop"
@@ -46,7 +48,7 @@ log "stages 0-3 and tag read back by pandas, pyarrow, numpy and scikit-learn (te
   "$bin" tag "$work/demo/fma_small" -o "$work/tags.parquet" 2>/dev/null
   "$bin" tag "$work/demo/fma_small" -o "$work/tags.jsonl" 2>/dev/null
   "$py" tests/python/check_tags.py "$work/demo/fma_small" "$work/tags.parquet" "$work/tags.jsonl"
-) || status=1
+CHECKS
 
 log "scale-out: deploy/ syntax, and the Slurm array chain on a one-node cluster (tests/scaleout/)"
 (

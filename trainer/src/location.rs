@@ -208,10 +208,17 @@ impl Location {
     /// object it names) downloaded into this machine's cache (objects already there at the
     /// same size are not fetched again).
     pub fn fetch(&self) -> Result<PathBuf> {
+        self.fetch_with(&[])
+    }
+
+    /// As [`Location::fetch`]; when the location names one object, the `siblings` beside it
+    /// that exist come too (a table's `classes.json`).
+    pub fn fetch_with(&self, siblings: &[&str]) -> Result<PathBuf> {
+        let _ = siblings;
         match self {
             Location::Local(p) => Ok(p.clone()),
             #[cfg(feature = "cloud")]
-            Location::Remote(r) => r.download(&cache_dir(r)),
+            Location::Remote(r) => r.download(&cache_dir(r), siblings),
         }
     }
 

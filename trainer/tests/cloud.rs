@@ -176,6 +176,25 @@ fn stages_run_sharded_through_s3_and_equal_the_local_run() {
             "{feature}: the S3 run's rows differ from the local run's"
         );
     }
+    // The metadata as one table object (its classes.json beside it comes too).
+    s3(&[
+        "transform",
+        "-m",
+        "s3://genrescope/generalised/tracks.csv",
+        "-d",
+        "s3://genrescope/fma_small",
+        "-o",
+        "s3://genrescope/signals-from-csv",
+        "--signal-length",
+        "3",
+        "--shard",
+        "0/4",
+    ]);
+    assert!(
+        bucket
+            .join("signals-from-csv/shard-00000-of-00004/batch-00000.parquet")
+            .is_file()
+    );
     // A rerun of a finished shard reuses its batch objects.
     let out = transform("1/2");
     assert!(!out.contains("(0 resumed)"), "{out}");

@@ -299,21 +299,29 @@ impl Remote {
     }
 
     /// Downloads everything under the prefix into `dir` (or the one object the location
-    /// names, into `dir/<its name>`), skipping files already there at the same size; returns
-    /// the local folder or file.
-    pub fn download(&self, dir: &Path) -> Result<PathBuf> {
+    /// names, into `dir/<its name>`, with the `siblings` beside it that exist), skipping files
+    /// already there at the same size; returns the local folder or file.
+    pub fn download(&self, dir: &Path, siblings: &[&str]) -> Result<PathBuf> {
         let listed = self.list()?;
         if listed.is_empty() {
-            // Not a prefix: one object?
+            // Not a prefix: one object, and the files that go with it.
             let Some(bytes) = self.get_opt()? else {
                 bail!("{self}: no such object or prefix");
             };
             fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            let write = |path: &Path, bytes: &[u8]| {
+                crate::formats::output::write_atomic(path, |w| {
+                    std::io::Write::write_all(w, bytes)?;
+                    Ok(())
+                })
+            };
             let path = dir.join(self.name());
-            crate::formats::output::write_atomic(&path, |w| {
-                std::io::Write::write_all(w, &bytes)?;
-                Ok(())
-            })?;
+            write(&path, &bytes)?;
+            for name in siblings {
+                if let Some(bytes) = self.sibling(name).get_opt()? {
+                    write(&dir.join(name), &bytes)?;
+                }
+            }
             return Ok(path);
         }
         for (rel, size) in listed {

@@ -427,7 +427,7 @@ fn locate(source: &Source) -> Result<(PathBuf, Option<CleanTrack>)> {
             server_data,
         } => (*track_id, metadata, server_data),
     };
-    let (tracks, _) = clean::read(&metadata.fetch()?)?;
+    let (tracks, _) = clean::read(&metadata.fetch_with(&[clean::CLASSES])?)?;
     let n = tracks.len();
     let track = tracks
         .into_iter()

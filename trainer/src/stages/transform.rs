@@ -301,7 +301,8 @@ fn write_batches(
 
 /// The subset's tracks in track_id order, and the classes.
 fn select(options: &Options) -> Result<(Vec<CleanTrack>, Vec<String>)> {
-    let (tracks, classes) = fma::clean::read(&options.metadata.fetch()?)?;
+    let (tracks, classes) =
+        fma::clean::read(&options.metadata.fetch_with(&[fma::clean::CLASSES])?)?;
     let mut selected: Vec<CleanTrack> = tracks
         .into_iter()
         .filter(|t| fma::in_subset(&t.subset, &options.subset))

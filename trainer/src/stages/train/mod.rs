@@ -156,7 +156,7 @@ pub fn run(options: &Options) -> Result<Report> {
         .with_context(|| format!("--data {}", options.data))?;
     let features = choose(options, &store)?;
     let classes = store.manifest.classes.clone();
-    let (tracks, meta_classes) = clean::read(&options.metadata.fetch()?)?;
+    let (tracks, meta_classes) = clean::read(&options.metadata.fetch_with(&[clean::CLASSES])?)?;
     let split = assign(
         &store.track_ids,
         &store.labels,
