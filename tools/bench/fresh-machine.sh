@@ -3,8 +3,8 @@
 # one (it removes Debian packages): a fresh clone of this repository's HEAD, a fresh HOME (so an
 # empty ~/.cache/genrescope target dir and empty npm and pip caches), a fresh CARGO_HOME holding
 # only rustup's proxies (no trunk, no wasm-bindgen, an empty crates.io cache), and Debian's
-# chromium, chromium-driver, ffmpeg and mesa-vulkan-drivers removed with the libraries only they
-# needed. The Rust toolchain (with its wasm32 target), node and Python stay: the machine has them.
+# chromium, chromium-driver, ffmpeg, mesa-vulkan-drivers, slurm-wlm and munge removed with the
+# libraries only they needed (s3s-fs goes with the old CARGO_HOME). The Rust toolchain (with its wasm32 target), node and Python stay: the machine has them.
 #
 #   tools/bench/fresh-machine.sh run LOG    # until run.sh serves the page, then until the
 #                                           # WebGPU worker is in place; prints both times
@@ -22,7 +22,7 @@ done
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 $sudo env DEBIAN_FRONTEND=noninteractive apt-get remove --autoremove -y -qq \
-  chromium chromium-driver ffmpeg mesa-vulkan-drivers >/dev/null 2>&1
+  chromium chromium-driver ffmpeg mesa-vulkan-drivers slurm-wlm munge >/dev/null 2>&1
 git clone -q "$repo" "$c/repo"
 cd "$c/repo" || exit 1
 # The machine's environment (its CA bundle for npm, pip and cargo), minus what would find tools.
