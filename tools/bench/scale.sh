@@ -28,7 +28,7 @@ bucket="$out/s3/data/scale"
 timed() {
   local name=$1 tracks=$2
   shift 2
-  /usr/bin/time -f "%e %M" -o "$out/time.txt" "$@" >"$out/$name.log" 2>&1
+  /usr/bin/time -f "%e %M" -o "$out/time.txt" "$@" >"$out/$(printf '%s' "$name" | tr -c 'A-Za-z0-9' '_').log" 2>&1
   read -r secs kb <"$out/time.txt"
   python3 -c "print(f'{\"$name\":<34} {$tracks:>6} tracks {$secs:>8.1f} s {$tracks / $secs / $cores:>8.1f} tracks/s/core {$kb / 1024:>8.0f} MB peak RSS')"
 }

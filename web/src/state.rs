@@ -471,17 +471,7 @@ impl Session {
             },
             Response::Plan {
                 windows, patches, ..
-            } => {
-                self.merge.update_value(|m| {
-                    m.planned = true;
-                    m.windows = vec![None; windows];
-                    m.patches = vec![None; patches];
-                });
-                let workers = self.pool.with_value(|p| p.slots.len());
-                self.pool
-                    .update_value(|p| p.plan(run, pool::tasks(windows, patches, workers)));
-                self.dispatch();
-            }
+            } => self.plan(run, windows, patches),
             Response::Windows {
                 first,
                 sample_rate,
@@ -507,38 +497,8 @@ impl Session {
                 self.tags_missing.set(Some(error));
             }
             Response::Feature { feature, shape, .. } => {
-                let values = match data.as_ref().map(protocol::f32_values) {
-                    Some(Ok(v)) => v,
-                    Some(Err(e)) => return self.fail(run, AppError::Internal(e)),
-                    None => {
-                        return self.fail(
-                            run,
-                            AppError::Internal(format!("{feature} came without values")),
-                        );
-                    }
-                };
-                match feature_view(feature, &shape, values) {
-                    Ok(view) => {
-                        // In the registry's order, whichever worker computed it; once, though
-                        // a worker that died after posting it had its share run again.
-                        let at = |name: &str| Feature::ALL.iter().position(|x| x.name() == name);
-                        let mut added = false;
-                        self.features.update(|f| {
-                            if f.iter().all(|v| v.stats.name != view.stats.name) {
-                                let place =
-                                    f.partition_point(|v| at(v.stats.name) < at(view.stats.name));
-                                f.insert(place, view);
-                                added = true;
-                            }
-                        });
-                        if added {
-                            self.merge.update_value(|m| m.features += 1);
-                            if self.merge.with_value(|m| m.features) == Feature::ALL.len() {
-                                self.mark("features");
-                            }
-                        }
-                    }
-                    Err(e) => return self.fail(run, AppError::Internal(e)),
+                if let Err(e) = self.add_feature(feature, &shape, data.as_ref()) {
+                    return self.fail(run, e);
                 }
             }
             Response::Failed { error, .. } => {
@@ -547,6 +507,54 @@ impl Session {
             }
         }
         self.show_progress();
+    }
+
+    /// The worker's plan for the run: `windows` genre windows and `patches` MusiCNN patches,
+    /// shared among the pool's workers.
+    fn plan(self, run: u64, windows: usize, patches: usize) {
+        self.merge.update_value(|m| {
+            m.planned = true;
+            m.windows = vec![None; windows];
+            m.patches = vec![None; patches];
+        });
+        let workers = self.pool.with_value(|p| p.slots.len());
+        self.pool
+            .update_value(|p| p.plan(run, pool::tasks(windows, patches, workers)));
+        self.dispatch();
+    }
+
+    /// One feature's values: its view, in the registry's order, whichever worker computed it;
+    /// once, though a worker that died after posting it had its share run again.
+    fn add_feature(
+        self,
+        feature: Feature,
+        shape: &[usize],
+        data: Option<&js_sys::ArrayBuffer>,
+    ) -> Result<(), AppError> {
+        let values = match data.map(protocol::f32_values) {
+            Some(Ok(v)) => v,
+            Some(Err(e)) => return Err(AppError::Internal(e)),
+            None => {
+                return Err(AppError::Internal(format!("{feature} came without values")));
+            }
+        };
+        let view = feature_view(feature, shape, values).map_err(AppError::Internal)?;
+        let at = |name: &str| Feature::ALL.iter().position(|x| x.name() == name);
+        let mut added = false;
+        self.features.update(|f| {
+            if f.iter().all(|v| v.stats.name != view.stats.name) {
+                let place = f.partition_point(|v| at(v.stats.name) < at(view.stats.name));
+                f.insert(place, view);
+                added = true;
+            }
+        });
+        if added {
+            self.merge.update_value(|m| m.features += 1);
+            if self.merge.with_value(|m| m.features) == Feature::ALL.len() {
+                self.mark("features");
+            }
+        }
+        Ok(())
     }
 
     /// A share of windows: the genre of every window in so far, in order, and their mean.

@@ -131,51 +131,21 @@ pub fn run(options: &Options, observer: &mut dyn Observer) -> Result<Report> {
     observer.started(files.len());
     let one_file = files.len() == 1 && output_file.is_none();
     let bar = progress_bar(todo.len() as u64, one_file);
-    let mut failures: Vec<(String, String)> = Vec::new();
-    let mut tagged = 0usize;
-    let (tx, rx) = mpsc::sync_channel::<(String, Result<Tagged, String>, f64)>(2 * jobs);
-    let stop = AtomicBool::new(false);
-    let written: Result<()> = std::thread::scope(|s| {
-        s.spawn(|| {
-            pool.install(|| {
-                todo.par_iter().for_each_with(tx, |tx, path| {
-                    if stop.load(Ordering::Relaxed) {
-                        return;
-                    }
-                    let t = Instant::now();
-                    let result = tag_file(&tagger, path, options.policy);
-                    let _ = tx.send((path.to_string(), result, t.elapsed().as_secs_f64()));
-                });
-            });
-        });
-        let result = (|| {
-            for (path, result, seconds) in rx {
-                bar.inc(1);
-                match result {
-                    Ok(t) => {
-                        tagged += 1;
-                        if !t.damage.is_none() {
-                            bar.suspend(|| observer.damaged(&t));
-                        }
-                        match &mut output {
-                            Some(o) => o.write(t)?,
-                            None => bar.suspend(|| observer.tagged(&t, seconds))?,
-                        }
-                    }
-                    Err(reason) => {
-                        bar.suspend(|| observer.failed(&path, &reason));
-                        failures.push((path, reason));
-                    }
-                }
-            }
-            Ok(())
-        })();
-        if result.is_err() {
-            // The output cannot take more: stop tagging what nobody will keep.
-            stop.store(true, Ordering::Relaxed);
-        }
-        result
-    });
+    let mut tally = Tally::default();
+    let written = tag_all(
+        &Work {
+            todo: &todo,
+            tagger: &tagger,
+            pool: &pool,
+            policy: options.policy,
+            jobs,
+            bar: &bar,
+        },
+        observer,
+        &mut output,
+        &mut tally,
+    );
+    let Tally { tagged, failures } = tally;
     bar.finish_and_clear();
     written?;
     if let (Some(output), Some(path), Some(location)) = (output, &output_file, &output_location) {
@@ -198,6 +168,77 @@ pub fn run(options: &Options, observer: &mut dyn Observer) -> Result<Report> {
         tagged,
         failures,
         seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// What one run tags, and with what.
+struct Work<'a> {
+    todo: &'a [&'a Location],
+    tagger: &'a Tagger,
+    pool: &'a rayon::ThreadPool,
+    policy: DamagePolicy,
+    jobs: usize,
+    bar: &'a ProgressBar,
+}
+
+/// Files tagged, and the failures with their reasons.
+#[derive(Default)]
+struct Tally {
+    tagged: usize,
+    failures: Vec<(String, String)>,
+}
+
+/// Tags `work.todo` on the pool, handing each result to the output or the observer in the
+/// order they finish; an output that fails stops the tagging.
+fn tag_all(
+    work: &Work,
+    observer: &mut dyn Observer,
+    output: &mut Option<Output>,
+    tally: &mut Tally,
+) -> Result<()> {
+    let bar = work.bar;
+    let (tx, rx) = mpsc::sync_channel::<(String, Result<Tagged, String>, f64)>(2 * work.jobs);
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            work.pool.install(|| {
+                work.todo.par_iter().for_each_with(tx, |tx, path| {
+                    if stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let t = Instant::now();
+                    let result = tag_file(work.tagger, path, work.policy);
+                    let _ = tx.send((path.to_string(), result, t.elapsed().as_secs_f64()));
+                });
+            });
+        });
+        let result = (|| {
+            for (path, result, seconds) in rx {
+                bar.inc(1);
+                match result {
+                    Ok(t) => {
+                        tally.tagged += 1;
+                        if !t.damage.is_none() {
+                            bar.suspend(|| observer.damaged(&t));
+                        }
+                        match output {
+                            Some(o) => o.write(t)?,
+                            None => bar.suspend(|| observer.tagged(&t, seconds))?,
+                        }
+                    }
+                    Err(reason) => {
+                        bar.suspend(|| observer.failed(&path, &reason));
+                        tally.failures.push((path, reason));
+                    }
+                }
+            }
+            Ok(())
+        })();
+        if result.is_err() {
+            // The output cannot take more: stop tagging what nobody will keep.
+            stop.store(true, Ordering::Relaxed);
+        }
+        result
     })
 }
 
