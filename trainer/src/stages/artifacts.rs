@@ -17,6 +17,7 @@ use genrescope_core::plot::{FeaturePlot, feature_plot};
 use genrescope_core::{Feature, FeatureConfig, FeatureSet};
 use serde_json::{Value, json};
 
+use super::SignalWindow;
 use super::tag::tagger;
 use crate::device::{Backend, device};
 use crate::fma::clean::{self, CleanTrack};
@@ -72,15 +73,12 @@ pub struct Options {
 impl Options {
     /// The feature configuration, or why the flags cannot make one.
     fn config(&self) -> Result<FeatureConfig> {
-        if !(self.signal_length.is_finite() && self.signal_length > 0.0) {
-            bail!(
-                "flag --signal-length must be a positive number of seconds, not {}",
-                self.signal_length
-            );
+        SignalWindow {
+            offset: self.offset,
+            signal_length: self.signal_length,
+            sr: self.sr,
         }
-        if !(self.offset.is_finite() && self.offset >= 0.0) {
-            bail!("flag --offset must be a time >= 0 s, not {}", self.offset);
-        }
+        .validate()?;
         let cfg = FeatureConfig {
             sr: self.sr,
             hop_length: self.hop_size,
