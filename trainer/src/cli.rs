@@ -367,6 +367,10 @@ pub struct ArtifactsArgs {
     /// Zero-pad a track shorter than --offset + --signal-length instead of refusing it.
     #[arg(long)]
     pub pad: bool,
+    /// Refuse a damaged file (corrupt frames, cut off mid-frame) instead of analysing what
+    /// decoded with a warning.
+    #[arg(long)]
+    pub strict: bool,
     /// Sample rate the track is resampled to, in Hz.
     #[arg(long, default_value_t = 22_050, value_name = "HZ")]
     pub sr: u32,

@@ -515,7 +515,11 @@ fn bad_input_exits_with_one_line_and_leaves_the_output_as_it_was() {
         let kind = reason.split(':').next().unwrap().to_string();
         if ["missing", "empty", "not audio", "truncated", "corrupt"].contains(&kind.as_str()) {
             let file = genrescope::fma::audio_path(*id);
-            cases.push((song(*id), file));
+            // --strict: a damaged file is refused (by default it is analysed with a warning,
+            // trainer/tests/damage.rs).
+            let mut args = song(*id);
+            args.push("--strict".into());
+            cases.push((args, file));
         }
     }
     assert!(

@@ -1,7 +1,8 @@
 //! One damage policy for every tool (issue 21's first defect): a truncated MP3 — the first half
 //! of a real LAME file, cut mid-frame — was analysed by `features` and tagged by `tag` without
-//! a word while `artifacts` refused it. Now the single-file tools analyse what decoded with a
-//! warning on stderr and in their JSON, `--strict` refuses, and `artifacts` still refuses.
+//! a word while `artifacts` refused it. Now the single-file tools (`features`, `tag`,
+//! `artifacts`) analyse what decoded with a warning on stderr and in their JSON, and
+//! `--strict` refuses.
 
 mod common;
 
@@ -105,21 +106,49 @@ fn tag_warns_about_a_truncated_file_and_strict_refuses_it() {
 }
 
 #[test]
-fn artifacts_refuses_a_truncated_file() {
+fn artifacts_warns_about_a_truncated_file_and_strict_refuses_it() {
     let dir = tempfile::tempdir().unwrap();
     let (_, cut) = truncated_mp3(dir.path());
     let out = dir.path().join("art");
-    let o = genrescope(&[
-        &"artifacts",
+    let args = [
+        &"artifacts" as &dyn AsRef<std::ffi::OsStr>,
         &"-i",
         &cut,
         &"-o",
         &out,
         &"--signal-length",
         &"3",
+    ];
+    let o = genrescope(&args);
+    let msg = text(&o);
+    assert!(o.status.success(), "{msg}");
+    assert!(
+        msg.contains("warning") && msg.contains("cut.mp3") && msg.contains("truncated"),
+        "no warning naming the file and the damage: {msg}"
+    );
+    let summary: Value =
+        serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert!(
+        summary["damage"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("truncated:"),
+        "{summary}"
+    );
+
+    let strict = dir.path().join("strict");
+    let o = genrescope(&[
+        &"artifacts",
+        &"-i",
+        &cut,
+        &"-o",
+        &strict,
+        &"--signal-length",
+        &"3",
+        &"--strict",
     ]);
     let msg = text(&o);
     assert!(!o.status.success(), "{msg}");
     assert!(msg.contains("cut.mp3: truncated"), "{msg}");
-    assert!(!out.exists());
+    assert!(!strict.exists());
 }

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
+use genrescope_core::audio::DamagePolicy;
 
 use crate::cli::ArtifactsArgs;
 use crate::stages::artifacts::{self, Options, Source};
@@ -28,8 +29,20 @@ pub fn run(args: &ArtifactsArgs) -> Result<ExitCode> {
         offset: args.offset,
         pad: args.pad,
         sr: args.sr,
+        policy: if args.strict {
+            DamagePolicy::Refuse
+        } else {
+            DamagePolicy::Analyse
+        },
     };
     let report = artifacts::run(&options)?;
+    if !report.damage.is_none() {
+        eprintln!(
+            "genrescope: warning: {}: {}; analysed what decoded (--strict refuses damaged files)",
+            report.path.display(),
+            report.damage
+        );
+    }
     eprintln!(
         "{}: {:.2} s analysed{}; {} files written to {}{}",
         report.path.display(),

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
-use genrescope_core::audio::{DamagePolicy, Decoded, Fit, Window};
+use genrescope_core::audio::{Damage, DamagePolicy, Decoded, Fit, Window};
 use genrescope_core::model::{Bundle, Prediction, TrackPrediction, argmax};
 use genrescope_core::musicnn;
 use genrescope_core::plot::{FeaturePlot, feature_plot};
@@ -68,6 +68,9 @@ pub struct Options {
     pub pad: bool,
     /// Sample rate in Hz.
     pub sr: u32,
+    /// A damaged file (corrupt frames, cut off): analysed as far as it decodes, with the
+    /// damage in the report and summary.json, or refused.
+    pub policy: DamagePolicy,
 }
 
 impl Options {
@@ -102,6 +105,8 @@ pub struct Report {
     pub files: usize,
     /// The bundle's genre, with a bundle.
     pub top_genre: Option<String>,
+    /// The damage the file showed (analysed through).
+    pub damage: Damage,
 }
 
 /// One run's state: the staging folder, the files listed so far, the step timings.
@@ -143,7 +148,7 @@ pub fn run(options: &Options) -> Result<Report> {
     let out = options.output.staging()?;
 
     let started = Instant::now();
-    let decoded = decode(&path)?;
+    let (decoded, damage) = track::with_path(&path, track::decode(&path, options.policy))?;
     let (signal, padded) = analysed_signal(&path, &decoded, options)?;
     let mut run = Run {
         options,
@@ -191,6 +196,11 @@ pub fn run(options: &Options) -> Result<Report> {
             "padded": padded,
             "track_seconds": decoded.duration(),
         },
+        "damage": (!damage.is_none()).then(|| json!({
+            "message": damage.to_string(),
+            "corrupt_frames": damage.corrupt_frames,
+            "truncated_after": damage.truncated_after,
+        })),
         "config": run.cfg,
         "top_genre": top_genre,
         "files": run.files,
@@ -205,6 +215,7 @@ pub fn run(options: &Options) -> Result<Report> {
         padded,
         files,
         top_genre,
+        damage,
     })
 }
 
@@ -441,13 +452,6 @@ fn fetch_audio(at: &Location) -> Result<PathBuf> {
         Some(path) => Ok(path.to_path_buf()),
         None => at.fetch(),
     }
-}
-
-/// The whole track, decoded once through the one track loader (damage refused): the analysed
-/// signal and the timeline's windows are cut from it.
-fn decode(path: &Path) -> Result<Decoded> {
-    let (decoded, _) = track::with_path(path, track::decode(path, DamagePolicy::Refuse))?;
-    Ok(decoded)
 }
 
 /// `[offset, offset + length)` seconds at `sr`, as `librosa.load` gives it; a shorter track is
