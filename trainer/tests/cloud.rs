@@ -324,6 +324,28 @@ fn stages_run_sharded_through_s3_and_equal_the_local_run() {
     assert!(bucket.join("work/models/manifest.json").is_file());
     assert!(bucket.join("work/features/rms.npy").is_file());
     assert!(bucket.join("work/generalised/report.json").is_file());
+    // The local copy follows the store: a shard removed there is missing here too, not read
+    // from an earlier copy in the cache.
+    fs::remove_dir_all(bucket.join("features/shard-00001-of-00002")).unwrap();
+    let o = genrescope_s3(
+        &[
+            "train",
+            "-d",
+            "s3://genrescope/features",
+            "-o",
+            "s3://genrescope/models-again",
+            "-m",
+            "s3://genrescope/generalised",
+            "-e",
+            "1",
+        ],
+        &endpoint,
+        SECRET,
+        &cache,
+    );
+    let msg = text(&o);
+    assert!(!o.status.success(), "trained on a stale copy: {msg}");
+    assert!(msg.contains("shard 1 of 2 is missing"), "{msg}");
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result, anyhow, bail};
 use bytes::Bytes;
@@ -278,11 +278,20 @@ impl Remote {
 
     /// Every object under this prefix: its path relative to the prefix, and its size.
     pub fn list(&self) -> Result<Vec<(String, u64)>> {
+        Ok(self
+            .list_meta()?
+            .into_iter()
+            .map(|(rel, size, _)| (rel, size))
+            .collect())
+    }
+
+    /// Every object under this prefix: its relative path, size and last modification.
+    fn list_meta(&self) -> Result<Vec<(String, u64, SystemTime)>> {
         let listed: Vec<object_store::ObjectMeta> = runtime()
             .block_on(self.store.list(Some(&self.prefix)).try_collect())
             .map_err(|e| self.fail(e))?;
         let base = self.prefix.as_ref();
-        let mut out: Vec<(String, u64)> = listed
+        let mut out: Vec<(String, u64, SystemTime)> = listed
             .into_iter()
             .filter_map(|m| {
                 let full = m.location.as_ref().to_owned();
@@ -291,7 +300,7 @@ impl Remote {
                 } else {
                     full.strip_prefix(base)?.strip_prefix('/')?.to_owned()
                 };
-                Some((rel, m.size))
+                Some((rel, m.size, SystemTime::from(m.last_modified)))
             })
             .collect();
         out.sort();
@@ -299,10 +308,12 @@ impl Remote {
     }
 
     /// Downloads everything under the prefix into `dir` (or the one object the location
-    /// names, into `dir/<its name>`, with the `siblings` beside it that exist), skipping files
-    /// already there at the same size; returns the local folder or file.
+    /// names, into `dir/<its name>`, with the `siblings` beside it that exist): the folder
+    /// becomes a copy of the prefix — a file already there at the same size and downloaded
+    /// after the object's last change is kept, a file the prefix no longer holds is removed;
+    /// returns the local folder or file.
     pub fn download(&self, dir: &Path, siblings: &[&str]) -> Result<PathBuf> {
-        let listed = self.list()?;
+        let listed = self.list_meta()?;
         if listed.is_empty() {
             // Not a prefix: one object, and the files that go with it.
             let Some(bytes) = self.get_opt()? else {
@@ -324,9 +335,13 @@ impl Remote {
             }
             return Ok(path);
         }
-        for (rel, size) in listed {
+        let mut keep = std::collections::HashSet::new();
+        for (rel, size, changed) in listed {
             let path = dir.join(&rel);
-            if fs::metadata(&path).is_ok_and(|m| m.len() == size) {
+            keep.insert(path.clone());
+            let fresh = fs::metadata(&path)
+                .is_ok_and(|m| m.len() == size && m.modified().is_ok_and(|local| local >= changed));
+            if fresh {
                 continue;
             }
             if let Some(parent) = path.parent() {
@@ -339,6 +354,16 @@ impl Remote {
                 Ok(())
             })?;
         }
+        let mut local = Vec::new();
+        collect_files(dir, dir, &mut local)?;
+        for rel in local {
+            let path = dir.join(&rel);
+            if !keep.contains(&path) {
+                fs::remove_file(&path)
+                    .with_context(|| format!("cannot remove the stale copy {}", path.display()))?;
+            }
+        }
+        prune_empty(dir);
         Ok(dir.to_path_buf())
     }
 
@@ -352,6 +377,21 @@ impl Remote {
             self.join(&rel).put_file(&dir.join(&rel))?;
         }
         Ok(())
+    }
+}
+
+/// Removes the empty folders under `dir` (what a removed prefix leaves in a copy).
+fn prune_empty(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        if !hidden && entry.file_type().is_ok_and(|t| t.is_dir()) {
+            prune_empty(&entry.path());
+            // Fails, as it should, when the folder still holds something.
+            let _ = fs::remove_dir(entry.path());
+        }
     }
 }
 
