@@ -139,3 +139,22 @@ pub fn with_path<T>(path: &Path, r: Result<T, TrackError>) -> Result<T, FileErro
         error,
     })
 }
+
+/// How the single-file tools record damage they analysed through: `damage` in their JSON
+/// (`message`, `corrupt_frames`, `truncated_after` in seconds), absent for a clean file.
+pub fn damage_json(damage: &audio::Damage) -> Option<serde_json::Value> {
+    (!damage.is_none()).then(|| {
+        serde_json::json!({
+            "message": damage.to_string(),
+            "corrupt_frames": damage.corrupt_frames,
+            "truncated_after": damage.truncated_after,
+        })
+    })
+}
+
+/// The warning line a single-file tool prints for a damaged file it `did` anyway.
+pub fn damage_warning(file: &str, damage: &audio::Damage, did: &str) -> String {
+    format!(
+        "genrescope: warning: {file}: {damage}; {did} what decoded (--strict refuses damaged files)"
+    )
+}

@@ -7,6 +7,7 @@ use genrescope_core::audio::DamagePolicy;
 
 use crate::cli::ArtifactsArgs;
 use crate::stages::artifacts::{self, Options, Source};
+use crate::track::damage_warning;
 
 pub fn run(args: &ArtifactsArgs) -> Result<ExitCode> {
     let source = match (&args.input, args.song_id, &args.metadata, &args.server_data) {
@@ -37,11 +38,8 @@ pub fn run(args: &ArtifactsArgs) -> Result<ExitCode> {
     };
     let report = artifacts::run(&options)?;
     if !report.damage.is_none() {
-        eprintln!(
-            "genrescope: warning: {}: {}; analysed what decoded (--strict refuses damaged files)",
-            report.path.display(),
-            report.damage
-        );
+        let path = report.path.display().to_string();
+        eprintln!("{}", damage_warning(&path, &report.damage, "analysed"));
     }
     eprintln!(
         "{}: {:.2} s analysed{}; {} files written to {}{}",

@@ -8,6 +8,7 @@ use genrescope_core::audio::DamagePolicy;
 
 use crate::cli::FeaturesArgs;
 use crate::stages::features::{self, Options};
+use crate::track::damage_warning;
 
 pub fn run(args: &FeaturesArgs) -> Result<ExitCode> {
     let options = Options {
@@ -26,11 +27,8 @@ pub fn run(args: &FeaturesArgs) -> Result<ExitCode> {
     let report = features::run(&options)?;
     let input = args.input.display();
     if !report.damage.is_none() {
-        eprintln!(
-            "genrescope: warning: {input}: {}; analysed what decoded (--strict refuses damaged \
-             files)",
-            report.damage
-        );
+        let file = input.to_string();
+        eprintln!("{}", damage_warning(&file, &report.damage, "analysed"));
     }
     eprintln!(
         "{input}: {:.2} s of audio, {} features written to {} (decode {:.0} ms, features {:.0} ms)",

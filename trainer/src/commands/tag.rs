@@ -13,6 +13,7 @@ use genrescope_core::musicnn::PATCH_SECONDS;
 use crate::cli::TagArgs;
 use crate::stages::tag::sink::{self, Tagged};
 use crate::stages::tag::{self, Observer, Options};
+use crate::track::damage_warning;
 
 pub fn run(args: &TagArgs) -> Result<ExitCode> {
     if let Some(path) = &args.output
@@ -68,10 +69,7 @@ impl Observer for Printer<'_> {
     }
 
     fn damaged(&mut self, t: &Tagged) {
-        eprintln!(
-            "genrescope: warning: {}: {}; tagged what decoded (--strict refuses damaged files)",
-            t.path, t.damage
-        );
+        eprintln!("{}", damage_warning(&t.path, &t.damage, "tagged"));
     }
 }
 

@@ -196,11 +196,7 @@ pub fn run(options: &Options) -> Result<Report> {
             "padded": padded,
             "track_seconds": decoded.duration(),
         },
-        "damage": (!damage.is_none()).then(|| json!({
-            "message": damage.to_string(),
-            "corrupt_frames": damage.corrupt_frames,
-            "truncated_after": damage.truncated_after,
-        })),
+        "damage": track::damage_json(&damage),
         "config": run.cfg,
         "top_genre": top_genre,
         "files": run.files,

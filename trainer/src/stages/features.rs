@@ -105,12 +105,8 @@ pub fn run(options: &Options) -> Result<Report> {
         "features": files,
         "seconds": { "decode": decode_seconds, "features": feature_seconds },
     });
-    if !loaded.damage.is_none() {
-        description["damage"] = json!({
-            "message": loaded.damage.to_string(),
-            "corrupt_frames": loaded.damage.corrupt_frames,
-            "truncated_after": loaded.damage.truncated_after,
-        });
+    if let Some(damage) = track::damage_json(&loaded.damage) {
+        description["damage"] = damage;
     }
     write_json(&options.output.join("features.json"), &description)?;
     Ok(Report {
