@@ -175,3 +175,23 @@ resumed_batches() {
   k=$(grep -o '([0-9]* resumed)' "$1" 2>/dev/null | head -1 | tr -dc '0-9')
   echo "${k:-0}"
 }
+
+# submit_chain METADATA AUDIO OUT: submits deploy/slurm/submit.sh's chain (4 shards, 3 s
+# signals, 1 epoch) from METADATA and AUDIO into OUT/{signals,features,models}, paths or s3://
+# URLs; sets chain_start, transform, extract, train and submitted (the job ids).
+submit_chain() {
+  export GENRESCOPE_METADATA="$1" GENRESCOPE_AUDIO="$2"
+  export GENRESCOPE_SIGNALS="$3/signals" GENRESCOPE_FEATURES="$3/features"
+  export GENRESCOPE_MODELS="$3/models" GENRESCOPE_EPOCHS=1
+  export GENRESCOPE_TRANSFORM_ARGS="--signal-length 3"
+  export GENRESCOPE_CPUS=1 GENRESCOPE_MEM=1G GENRESCOPE_TIME=00:10:00
+  export GENRESCOPE_TRAIN_CPUS=2 GENRESCOPE_TRAIN_MEM=2G GENRESCOPE_TRAIN_TIME=00:10:00
+  chain_start=$(date +%s)
+  ids=$(GENRESCOPE_SHARDS=4 deploy/slurm/submit.sh pipeline 2>"$work/submit.log") ||
+    fail "submit.sh pipeline failed: $(tail -n 1 "$work/submit.log")"
+  transform=$(sed -n 's/^transform=//p' <<<"$ids")
+  extract=$(sed -n 's/^extract=//p' <<<"$ids")
+  train=$(sed -n 's/^train=//p' <<<"$ids")
+  [ -n "$transform" ] && [ -n "$extract" ] && [ -n "$train" ] || fail "submit.sh printed no job ids: $ids"
+  submitted="$transform $extract $train"
+}

@@ -40,20 +40,7 @@ mkdir -p "$work/local"
 
 say "submitting transform → extract → train (4 shards) and tag (2 shards)"
 export GENRESCOPE_BIN="$G" GENRESCOPE_LOGS="$work/slurm-logs"
-export GENRESCOPE_METADATA="$work/generalised" GENRESCOPE_AUDIO="$work/fma/fma_small"
-export GENRESCOPE_SIGNALS="$work/slurm/signals" GENRESCOPE_FEATURES="$work/slurm/features"
-export GENRESCOPE_MODELS="$work/slurm/models" GENRESCOPE_EPOCHS=1
-export GENRESCOPE_TRANSFORM_ARGS="--signal-length 3"
-export GENRESCOPE_CPUS=1 GENRESCOPE_MEM=1G GENRESCOPE_TIME=00:10:00
-export GENRESCOPE_TRAIN_CPUS=2 GENRESCOPE_TRAIN_MEM=2G GENRESCOPE_TRAIN_TIME=00:10:00
-chain_start=$(date +%s)
-ids=$(GENRESCOPE_SHARDS=4 deploy/slurm/submit.sh pipeline 2>"$work/submit.log") ||
-  fail "submit.sh pipeline failed: $(tail -n 1 "$work/submit.log")"
-transform=$(sed -n 's/^transform=//p' <<<"$ids")
-extract=$(sed -n 's/^extract=//p' <<<"$ids")
-train=$(sed -n 's/^train=//p' <<<"$ids")
-[ -n "$transform" ] && [ -n "$extract" ] && [ -n "$train" ] || fail "submit.sh printed no job ids: $ids"
-submitted="$transform $extract $train"
+submit_chain "$work/generalised" "$work/fma/fma_small" "$work/slurm"
 grep -q "submitted extract as job $extract (after aftercorr:$transform)" "$work/submit.log" ||
   fail "the extract array was not submitted with --dependency=aftercorr:$transform"
 grep -q "submitted train as job $train (after afterok:$extract)" "$work/submit.log" ||

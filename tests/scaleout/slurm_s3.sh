@@ -64,20 +64,7 @@ cp -r "$work/fma/fma_small" "$bucket/fma_small"
 
 say "submitting transform → extract → train (4 shards), every location in $s3"
 export GENRESCOPE_BIN="$G" GENRESCOPE_LOGS="$work/slurm-logs" GENRESCOPE_ENV_FILE="$env_file"
-export GENRESCOPE_METADATA="$s3/generalised" GENRESCOPE_AUDIO="$s3/fma_small"
-export GENRESCOPE_SIGNALS="$s3/signals" GENRESCOPE_FEATURES="$s3/features"
-export GENRESCOPE_MODELS="$s3/models" GENRESCOPE_EPOCHS=1
-export GENRESCOPE_TRANSFORM_ARGS="--signal-length 3"
-export GENRESCOPE_CPUS=1 GENRESCOPE_MEM=1G GENRESCOPE_TIME=00:10:00
-export GENRESCOPE_TRAIN_CPUS=2 GENRESCOPE_TRAIN_MEM=2G GENRESCOPE_TRAIN_TIME=00:10:00
-chain_start=$(date +%s)
-ids=$(GENRESCOPE_SHARDS=4 deploy/slurm/submit.sh pipeline 2>"$work/submit.log") ||
-  fail "submit.sh pipeline failed: $(tail -n 1 "$work/submit.log")"
-transform=$(sed -n 's/^transform=//p' <<<"$ids")
-extract=$(sed -n 's/^extract=//p' <<<"$ids")
-train=$(sed -n 's/^train=//p' <<<"$ids")
-[ -n "$transform" ] && [ -n "$extract" ] && [ -n "$train" ] || fail "submit.sh printed no job ids: $ids"
-submitted="$transform $extract $train"
+submit_chain "$s3/generalised" "$s3/fma_small" "$s3"
 grep -q "each task sources $env_file" "$work/submit.log" || fail "submit.sh did not pass GENRESCOPE_ENV_FILE on"
 ! grep -q 'object store variables passed through' "$work/submit.log" ||
   fail "AWS_* variables passed through the submitting shell: $(grep 'passed through' "$work/submit.log")"
