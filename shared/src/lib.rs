@@ -31,4 +31,4 @@ pub mod plot;
 
 pub use config::FeatureConfig;
 pub use error::{Error, Result};
-pub use features::{Feature, FeatureSet, compute};
+pub use features::{Embedder, Feature, FeatureSet, compute, compute_with};

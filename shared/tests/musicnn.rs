@@ -5,14 +5,20 @@
 //! librosa's float32 log-mel of each, and both models' activations per patch from the
 //! package's own graph with its checkpoints restored.
 //!
-//! Tolerances: activations within 1e-3 (max |Δ|), the contract with the original;
+//! The penultimate layer (`bn_dense`, the last value the package's `define_model` returns) of
+//! both models per patch comes from the same graph: what `genrescope embed` and the `musicnn`
+//! feature are made of.
+//!
+//! Tolerances: activations and the penultimate layer within 1e-3 (max |Δ|), the contract with the original;
 //! the log-mel within 1e-4 (max |Δ|, values 0…6).
 
 use std::path::{Path, PathBuf};
 
 use genrescope_core::model::burn::prelude::Device;
 use genrescope_core::musicnn::net::Tagger;
-use genrescope_core::musicnn::{N_MELS, N_TAGS, PATCH_FRAMES, TagModel, log_mel, patches};
+use genrescope_core::musicnn::{
+    N_MELS, N_PENULTIMATE, N_TAGS, PATCH_FRAMES, TagModel, log_mel, patches,
+};
 use ndarray::{Array1, Array2, ArrayD, Ix2};
 use ndarray_npy::read_npy;
 
@@ -34,12 +40,15 @@ fn f32_2d(name: &str) -> Array2<f32> {
     a.into_dimensionality::<Ix2>().expect("2-D")
 }
 
-fn tagger(model: TagModel) -> Tagger {
+fn weights(model: TagModel) -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../models/musicnn")
         .join(model.weights_file());
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    Tagger::load(model, bytes, &Device::flex()).expect("weights load")
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn tagger(model: TagModel) -> Tagger {
+    Tagger::load(model, weights(model), &Device::flex()).expect("weights load")
 }
 
 fn max_abs(a: impl IntoIterator<Item = f32>, b: impl IntoIterator<Item = f32>) -> f32 {
@@ -94,6 +103,47 @@ fn activations_equal_tensorflow_per_patch() {
                 .map(|t| want.column(t).mean().unwrap())
                 .collect();
             assert!(max_abs(got.mean.iter().copied(), mean) <= 1e-3);
+        }
+    }
+}
+
+#[test]
+fn the_penultimate_layer_equals_tensorflows_bn_dense_per_patch() {
+    for model in TagModel::ALL {
+        let tagger = tagger(model);
+        for name in SIGNALS {
+            let want = f32_2d(&format!("{name}.{}.penultimate.npy", model.name()));
+            assert_eq!(want.ncols(), N_PENULTIMATE);
+            let (taggram, got) = tagger.analyse(&signal(name)).unwrap();
+            assert_eq!(got.patches.len(), want.nrows(), "{name} {model:?}: patches");
+            for (p, (row, want_row)) in got.patches.iter().zip(want.rows()).enumerate() {
+                let d = max_abs(row.iter().copied(), want_row.iter().copied());
+                assert!(d <= 1e-3, "{name} {model:?} patch {p}: max |Δ| = {d}");
+                eprintln!("{name} {model:?} patch {p}: penultimate max |Δ| = {d:.2e}");
+            }
+            // The pooling is numpy's over TensorFlow's rows.
+            let mean: Vec<f32> = want.mean_axis(ndarray::Axis(0)).unwrap().to_vec();
+            let std: Vec<f32> = want.std_axis(ndarray::Axis(0), 0.0).to_vec();
+            assert!(max_abs(got.mean.iter().copied(), mean) <= 1e-3);
+            assert!(max_abs(got.std.iter().copied(), std) <= 1e-3);
+            // One pass gives the tags as well: the same as tagging alone.
+            assert_eq!(taggram, tagger.tag(&signal(name)).unwrap());
+            assert_eq!(got.tags_mean, taggram.mean);
+            // The burn modules (the path of every device but flex) agree.
+            let mel = f32_2d(&format!("{name}.logmel.npy"));
+            let modules =
+                genrescope_core::musicnn::net::Tagger::load(model, weights(model), &Device::flex())
+                    .unwrap()
+                    .modules_only();
+            let rows = modules.patch_outputs(&patches(mel.view())).unwrap();
+            let d = max_abs(
+                rows.iter().flat_map(|r| r.penultimate.iter().copied()),
+                want.iter().copied(),
+            );
+            assert!(
+                d <= 1e-3,
+                "{name} {model:?}: modules' penultimate max |Δ| = {d}"
+            );
         }
     }
 }

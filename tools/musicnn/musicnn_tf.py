@@ -7,7 +7,8 @@ musicnn 0.1.0 (installed without its stale numpy<1.17 pin).
                                  (`model/conv2d/kernel` -> `model__conv2d__kernel.npy`), for
                                  `cargo run --example musicnn_import`
     run.sh references DIR        synthesised test signals, their float32 log-mel and both
-                                 models' activations per patch (the files CI compares against)
+                                 models' activations and penultimate layer (`bn_dense`) per
+                                 patch (the files CI compares against)
     run.sh tag FILE...           the original's tags of real recordings (JSON on stdout)
     run.sh bench FILE            seconds to tag FILE with the original (librosa.load, log-mel,
                                  the MSD graph), best of 5 after a warm-up; the model is loaded
@@ -76,8 +77,11 @@ class Original:
             with tf.name_scope("model"):
                 self.x = tf.compat.v1.placeholder(tf.float32, [None, N_FRAMES, config.N_MELS])
                 self.is_training = tf.compat.v1.placeholder(tf.bool)
-                logits = models.define_model(self.x, self.is_training, name, 50)[0]
-                self.y = tf.nn.sigmoid(logits)
+                outputs = models.define_model(self.x, self.is_training, name, 50)
+                self.y = tf.nn.sigmoid(outputs[0])
+                # `bn_dense`: the 200-unit dense layer after its batch norm, the last value
+                # `define_model` returns (what `genrescope embed` calls the penultimate layer).
+                self.penultimate = outputs[-1]
             self.sess = tf.compat.v1.Session(graph=self.graph)
             tf.compat.v1.train.Saver().restore(self.sess, checkpoint(name))
             # The restore must have reached every variable the graph uses.
@@ -91,6 +95,11 @@ class Original:
 
     def run(self, patches):
         return self.sess.run(self.y, feed_dict={self.x: patches, self.is_training: False})
+
+    def embed(self, patches):
+        """The penultimate layer's 200 values per patch."""
+        return self.sess.run(self.penultimate,
+                             feed_dict={self.x: patches, self.is_training: False})
 
 
 def log_mel(y):
@@ -176,8 +185,11 @@ def cmd_references(out):
         for short, original in originals.items():
             act = original.run(patches(rep)).astype(np.float32)
             np.save(os.path.join(out, f"{sig}.{short}.npy"), act)
+            emb = original.embed(patches(rep)).astype(np.float32)
+            np.save(os.path.join(out, f"{sig}.{short}.penultimate.npy"), emb)
             print(f"{sig}: {len(pcm) / config.SR:.2f} s, {rep.shape[0]} frames, "
-                  f"{short} {act.shape}, max activation {act.max():.3f}")
+                  f"{short} {act.shape}, max activation {act.max():.3f}, "
+                  f"penultimate {emb.shape}")
 
     # The whole path from a real MP3: the loud chords at 44.1 kHz in stereo (the right channel
     # a little quieter), encoded by LAME (ffmpeg), tagged from librosa.load(mp3, sr=16000).

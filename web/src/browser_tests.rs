@@ -9,8 +9,9 @@ use std::sync::Arc;
 
 use genrescope_core::model::burn::prelude::Device;
 use genrescope_core::model::{Prediction, TrackPrediction};
-use genrescope_core::musicnn::TagModel;
+use genrescope_core::musicnn::cpu::PatchOutput;
 use genrescope_core::musicnn::net::{Tagger, Taggram};
+use genrescope_core::musicnn::{N_PENULTIMATE, TagModel};
 use genrescope_core::plot::render::draw_feature;
 use genrescope_core::plot::{Body, feature_plot, genre_colour};
 use genrescope_core::{Feature, FeatureConfig};
@@ -296,8 +297,8 @@ fn the_pool_hands_out_every_window_feature_and_patch_once() {
             w.iter().chain(&p).all(|&n| n == 1),
             "{windows} {patches} {workers}"
         );
-        f.sort_by_key(|x| Feature::ALL.iter().position(|y| y == x));
-        assert_eq!(f, Feature::ALL.to_vec());
+        f.sort_by_key(|x| Feature::LIBROSA.iter().position(|y| y == x));
+        assert_eq!(f, Feature::LIBROSA.to_vec());
         // The first genre and the first tags are what people wait for.
         let first = |t: &Task| {
             matches!(
@@ -318,7 +319,7 @@ fn chirp_features() -> genrescope_core::FeatureSet {
             (std::f32::consts::TAU * (200.0 + 800.0 * t) * t).sin() * 0.5
         })
         .collect();
-    genrescope_core::compute(&y, &FeatureConfig::default(), Feature::ALL).unwrap()
+    genrescope_core::compute(&y, &FeatureConfig::default(), Feature::LIBROSA).unwrap()
 }
 
 fn canvas(width: u32, height: u32) -> HtmlCanvasElement {
@@ -602,6 +603,26 @@ fn worst_against_tensorflow(got: &Taggram) -> f32 {
         .fold(0.0f32, f32::max)
 }
 
+/// The largest difference between the penultimate layer (`bn_dense`) of the committed
+/// loud-chords signal's two patches and the TensorFlow graph's.
+fn worst_penultimate_against_tensorflow(got: &[PatchOutput]) -> f32 {
+    let (shape, want) = npy(include_bytes!(
+        "../../shared/tests/reference/musicnn/loud_chords.msd.penultimate.npy"
+    ));
+    assert_eq!(shape, [2, N_PENULTIMATE]);
+    assert_eq!(got.len(), 2);
+    got.iter()
+        .flat_map(|o| o.penultimate.iter())
+        .zip(&want)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max)
+}
+
+fn loud_chords_patches() -> Vec<ndarray::Array2<f32>> {
+    let mel = genrescope_core::musicnn::log_mel(&loud_chords()).unwrap();
+    genrescope_core::musicnn::patches(mel.view())
+}
+
 fn loud_chords() -> Vec<f32> {
     npy(include_bytes!(
         "../../shared/tests/reference/musicnn/loud_chords.pcm.npy"
@@ -627,6 +648,10 @@ fn musicnn_in_wasm_equals_the_tensorflow_original() {
     assert_eq!(calls, 2);
     let worst = worst_against_tensorflow(&got);
     assert!(worst <= 1e-3, "max |Δ| = {worst}");
+    // The penultimate layer the `musicnn` head reads, from the same pass.
+    let outputs = tagger.patch_outputs(&loud_chords_patches()).unwrap();
+    let worst = worst_penultimate_against_tensorflow(&outputs);
+    assert!(worst <= 1e-3, "penultimate max |Δ| = {worst}");
     // And the weights of the other network are refused by name.
     assert!(
         Tagger::load(TagModel::Mtt, b"junk".to_vec(), &Device::flex())
@@ -672,6 +697,12 @@ async fn musicnn_on_webgpu_equals_the_tensorflow_original() {
     assert_eq!(calls, 2);
     let worst = worst_against_tensorflow(&got);
     assert!(worst <= 1e-3, "max |Δ| on WebGPU = {worst}");
+    let outputs = tagger
+        .patch_outputs_async(&loud_chords_patches())
+        .await
+        .unwrap();
+    let worst = worst_penultimate_against_tensorflow(&outputs);
+    assert!(worst <= 1e-3, "penultimate max |Δ| on WebGPU = {worst}");
 }
 
 #[wasm_bindgen_test]

@@ -256,8 +256,8 @@ pub fn tasks(windows: usize, patches: usize, workers: usize) -> Vec<Task> {
         first: w,
         end: w + 1,
     }));
-    for g in 0..workers.min(Feature::ALL.len()) {
-        let features: Vec<Feature> = Feature::ALL
+    for g in 0..workers.min(Feature::LIBROSA.len()) {
+        let features: Vec<Feature> = Feature::LIBROSA
             .iter()
             .copied()
             .skip(g)

@@ -539,7 +539,7 @@ impl Session {
             }
         };
         let view = feature_view(feature, shape, values).map_err(AppError::Internal)?;
-        let at = |name: &str| Feature::ALL.iter().position(|x| x.name() == name);
+        let at = |name: &str| Feature::LIBROSA.iter().position(|x| x.name() == name);
         let mut added = false;
         self.features.update(|f| {
             if f.iter().all(|v| v.stats.name != view.stats.name) {
@@ -550,7 +550,7 @@ impl Session {
         });
         if added {
             self.merge.update_value(|m| m.features += 1);
-            if self.merge.with_value(|m| m.features) == Feature::ALL.len() {
+            if self.merge.with_value(|m| m.features) == Feature::LIBROSA.len() {
                 self.mark("features");
             }
         }
@@ -649,7 +649,7 @@ impl Session {
         if !planned {
             return;
         }
-        let all_features = Feature::ALL.len();
+        let all_features = Feature::LIBROSA.len();
         if windows_done < windows {
             self.phase.set(Phase::Working(Step::Predicting));
             self.progress.set((windows_done, windows));

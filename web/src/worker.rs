@@ -360,7 +360,7 @@ async fn run_task(run: u64, task: Task, state: &Rc<RefCell<State>>) -> Result<()
             let sr = bundle.manifest.feature_config.sr;
             let y = signal(state, run, sr)?;
             let windows = bundle
-                .predict_windows_async(&y, first..end, &on.device)
+                .predict_windows_async(&y, &[], first..end, &on.device)
                 .await
                 .map_err(|e| AppError::model("could not predict the genre", e))?;
             post(
@@ -523,6 +523,7 @@ async fn load_bundle(choice: &Choice) -> Result<Loaded<Bundle>, AppError> {
             bundle
                 .predict_track_async(
                     &vec![0.0; bundle.manifest.signal_samples],
+                    &[],
                     &device,
                     |_, _| {},
                 )

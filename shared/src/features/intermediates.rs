@@ -8,10 +8,11 @@
 
 use ndarray::Array2;
 
-use super::{mel, spectral, tonal};
+use super::{Embedder, mel, spectral, tonal};
 use crate::config::FeatureConfig;
 use crate::dsp;
 use crate::error::Result;
+use crate::musicnn::TagModel;
 
 /// `librosa.estimate_tuning`'s default FFT size, which `chroma_cqt` always uses.
 const TUNING_N_FFT: usize = 2048;
@@ -20,6 +21,7 @@ const TUNING_N_FFT: usize = 2048;
 pub(crate) struct Intermediates<'a> {
     y: &'a [f32],
     cfg: &'a FeatureConfig,
+    embedder: &'a dyn Embedder,
     mag: Option<Array2<f32>>,
     power: Option<Array2<f32>>,
     mel_power: Option<Array2<f32>>,
@@ -35,10 +37,11 @@ fn stft_magnitude(y: &[f32], cfg: &FeatureConfig) -> Array2<f32> {
 
 impl<'a> Intermediates<'a> {
     /// Nothing computed yet.
-    pub(crate) fn new(y: &'a [f32], cfg: &'a FeatureConfig) -> Self {
+    pub(crate) fn new(y: &'a [f32], cfg: &'a FeatureConfig, embedder: &'a dyn Embedder) -> Self {
         Intermediates {
             y,
             cfg,
+            embedder,
             mag: None,
             power: None,
             mel_power: None,
@@ -51,6 +54,12 @@ impl<'a> Intermediates<'a> {
     /// The signal.
     pub(crate) fn y(&self) -> &'a [f32] {
         self.y
+    }
+
+    /// `model`'s embedding of the signal as a feature ([`crate::musicnn::EMBEDDING_LEN`]
+    /// values), from the embedder `compute_with` was given.
+    pub(crate) fn embedding(&self, model: TagModel) -> Result<Vec<f32>> {
+        self.embedder.embedding(model, self.y, self.cfg.sr)
     }
 
     /// The STFT magnitude `|stft(y)|`.

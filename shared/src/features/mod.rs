@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::FeatureConfig;
 use crate::dsp::convert;
 use crate::error::{Error, Result};
+use crate::musicnn::{EMBEDDING_LEN, TagModel};
 use intermediates::Intermediates;
 use spec::Compute::{Reads, Takes};
 pub use spec::{
@@ -52,6 +53,8 @@ pub enum Axis {
     Value,
     /// Spectral contrast bands.
     Band,
+    /// The dimensions of an embedding.
+    Dimension,
 }
 
 macro_rules! features {
@@ -64,11 +67,11 @@ macro_rules! features {
         }
 
         impl Feature {
-            /// Every feature, in the table's order.
+            /// Every feature, in the table's order: the librosa features, then the embeddings.
             pub const ALL: &'static [Feature] = &[$(Feature::$variant),*];
 
             /// The feature's row of the table: everything Genrescope decides per feature.
-            pub fn spec(self) -> &'static FeatureSpec {
+            pub const fn spec(self) -> &'static FeatureSpec {
                 match self {
                     $(Feature::$variant => {
                         const SPEC: FeatureSpec = $spec;
@@ -221,9 +224,45 @@ features! {
         plot: PlotSpec::unit("RMS"),
         compute: Reads(|s, cfg| Ok(spectral::rms(s.y(), cfg).into_dyn())),
     };
+    /// MusiCNN's embedding (the MSD model): the penultimate layer of every 3 s patch of the
+    /// signal at 16 kHz, its mean and standard deviation, and the mean of the 50 tag
+    /// activations, shape `(450,)` ([`crate::musicnn::Embedding`]).
+    Musicnn => FeatureSpec {
+        name: "musicnn", axis: Axis::Dimension, title: "MusiCNN embedding (MSD)",
+        source: Source::Embedding(TagModel::Msd), shape: Shape::Values(EMBEDDING_LEN),
+        model: ModelFamily::Mlp, prep: Prep::PLAIN, groups: NormGroups::PerRow,
+        plot: PlotSpec::unit("activation"),
+        compute: Reads(|s, _| Ok(Array1::from(s.embedding(TagModel::Msd)?).into_dyn())),
+    };
+    /// The same with the MagnaTagATune model.
+    MusicnnMtt => FeatureSpec {
+        name: "musicnn_mtt", axis: Axis::Dimension, title: "MusiCNN embedding (MTT)",
+        source: Source::Embedding(TagModel::Mtt), shape: Shape::Values(EMBEDDING_LEN),
+        model: ModelFamily::Mlp, prep: Prep::PLAIN, groups: NormGroups::PerRow,
+        plot: PlotSpec::unit("activation"),
+        compute: Reads(|s, _| Ok(Array1::from(s.embedding(TagModel::Mtt)?).into_dyn())),
+    };
 }
 
 impl Feature {
+    /// The features computed from the signal alone, as librosa computes them: every row
+    /// before the first embedding. `all` on the command line, and what the page draws.
+    pub const LIBROSA: &'static [Feature] = Feature::ALL.split_at(Feature::librosa_count()).0;
+
+    /// How many rows of the table come before the first embedding.
+    const fn librosa_count() -> usize {
+        let mut i = 0;
+        while i < Feature::ALL.len() && Feature::ALL[i].spec().source.is_librosa() {
+            i += 1;
+        }
+        i
+    }
+
+    /// Whether a pretrained network computes the feature (it needs an [`Embedder`]).
+    pub fn is_embedding(self) -> bool {
+        !self.spec().source.is_librosa()
+    }
+
     /// The feature's name: the `.npy` file stem, the CLI and manifest name.
     pub fn name(self) -> &'static str {
         self.spec().name
@@ -248,16 +287,20 @@ impl Feature {
             .ok_or_else(|| Error::UnknownFeature(name.to_string()))
     }
 
-    /// Parses `all` or a comma-separated list of names.
+    /// Parses a comma-separated list of names, where `all` stands for the 16 librosa
+    /// features ([`Feature::LIBROSA`]): `all`, `mel,mfcc`, `all,musicnn`.
     pub fn parse_list(list: &str) -> Result<Vec<Feature>> {
-        if list.trim() == "all" {
-            return Ok(Feature::ALL.to_vec());
-        }
         let mut out = Vec::new();
         for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            let f = Feature::from_name(name)?;
-            if !out.contains(&f) {
-                out.push(f);
+            let named = if name == "all" {
+                Feature::LIBROSA
+            } else {
+                &[Feature::from_name(name)?][..]
+            };
+            for &f in named {
+                if !out.contains(&f) {
+                    out.push(f);
+                }
             }
         }
         Ok(out)
@@ -323,10 +366,48 @@ impl FeatureSet {
     }
 }
 
+/// What computes the embedding features ([`Feature::is_embedding`]): a pretrained network's
+/// pooled embedding of a signal. `musicnn::net::Embedders` runs MusiCNN over the signal;
+/// the page and `genrescope artifacts` hand over the patches of the one run they make over a
+/// whole track.
+pub trait Embedder: Sync {
+    /// `model`'s embedding of the mono signal `y` at `sr` Hz: [`crate::musicnn::EMBEDDING_LEN`]
+    /// values ([`crate::musicnn::Embedding::feature_values`]).
+    fn embedding(&self, model: TagModel, y: &[f32], sr: u32) -> Result<Vec<f32>>;
+}
+
+/// The embedder of [`compute`]: there is none, so asking for an embedding feature is an error
+/// that says what it needs.
+struct NoEmbedder;
+
+impl Embedder for NoEmbedder {
+    fn embedding(&self, model: TagModel, _: &[f32], _: u32) -> Result<Vec<f32>> {
+        Err(Error::invalid(
+            "features",
+            format!(
+                "the {} embedding needs MusiCNN's {} weights, which this call was not given",
+                model.original_name(),
+                model.weights_file()
+            ),
+        ))
+    }
+}
+
 /// Computes `which` features of the mono signal `y` (at `cfg.sr`), sharing the STFT and the CQT.
+/// The embedding features need an embedder: [`compute_with`].
 ///
 /// An empty signal is an error; silence and signals shorter than `n_fft` give finite values.
 pub fn compute(y: &[f32], cfg: &FeatureConfig, which: &[Feature]) -> Result<FeatureSet> {
+    compute_with(y, cfg, which, &NoEmbedder)
+}
+
+/// [`compute`], with `embedder` computing the embedding features.
+pub fn compute_with(
+    y: &[f32],
+    cfg: &FeatureConfig,
+    which: &[Feature],
+    embedder: &dyn Embedder,
+) -> Result<FeatureSet> {
     cfg.validate()?;
     if y.is_empty() {
         return Err(Error::NoAudio("the signal has no samples".into()));
@@ -341,7 +422,7 @@ pub fn compute(y: &[f32], cfg: &FeatureConfig, which: &[Feature]) -> Result<Feat
             unique.push(feature);
         }
     }
-    let mut shared = Intermediates::new(y, cfg);
+    let mut shared = Intermediates::new(y, cfg, embedder);
     // First every feature that reads the shared intermediates, then those that are one of them
     // move it out, uncopied.
     let mut values: Vec<(usize, ArrayD<f32>)> = Vec::with_capacity(unique.len());
@@ -382,9 +463,12 @@ mod tests {
     fn every_row_is_consistent() {
         for &f in Feature::ALL {
             let spec = f.spec();
-            let one_d = matches!(spec.shape, Shape::Samples | Shape::RfftBins);
+            let one_d = matches!(
+                spec.shape,
+                Shape::Samples | Shape::RfftBins | Shape::Values(_)
+            );
             let axis_one_d = match spec.axis {
-                Axis::Time | Axis::Frequency => true,
+                Axis::Time | Axis::Frequency | Axis::Dimension => true,
                 Axis::Hz
                 | Axis::Mel
                 | Axis::Coefficient
@@ -408,6 +492,32 @@ mod tests {
                 !spec.prep.log_bands || one_d,
                 "{f}: log bands need a 1-D spectrum"
             );
+            assert_eq!(
+                f.is_embedding(),
+                spec.axis == Axis::Dimension,
+                "{f}: embeddings are drawn over their dimensions"
+            );
         }
+        // The librosa features come first and are the 16 of librosa's table.
+        assert_eq!(Feature::LIBROSA.len(), 16);
+        assert!(Feature::LIBROSA.iter().all(|f| !f.is_embedding()));
+        assert!(Feature::ALL[16..].iter().all(|f| f.is_embedding()));
+        assert_eq!(Feature::parse_list("all").unwrap(), Feature::LIBROSA);
+        let mut with_head = Feature::LIBROSA.to_vec();
+        with_head.push(Feature::Musicnn);
+        assert_eq!(Feature::parse_list("all, musicnn,mel").unwrap(), with_head);
+    }
+
+    #[test]
+    fn an_embedding_without_an_embedder_is_refused_by_name() {
+        let y = vec![0.1f32; 4096];
+        let err = compute(
+            &y,
+            &FeatureConfig::default(),
+            &[Feature::Mel, Feature::Musicnn],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("msd_musicnn.bpk"), "{err}");
     }
 }

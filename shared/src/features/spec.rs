@@ -11,6 +11,7 @@ use super::Axis;
 use super::intermediates::Intermediates;
 use crate::config::FeatureConfig;
 use crate::error::Result;
+use crate::musicnn::TagModel;
 
 /// What a feature is computed from: the signal itself or one of the intermediates
 /// [`super::compute`] shares between features.
@@ -28,15 +29,26 @@ pub enum Source {
     Cqt,
     /// The CQT chromagram.
     ChromaCqt,
+    /// A pretrained MusiCNN model's embedding of the signal resampled to 16 kHz (a
+    /// [`super::Embedder`] computes it).
+    Embedding(TagModel),
 }
 
 impl Source {
+    /// Whether the feature is computed from the signal alone, as librosa computes it (not by a
+    /// pretrained network).
+    pub const fn is_librosa(self) -> bool {
+        !matches!(self, Source::Embedding(_))
+    }
+
     /// Whether the feature goes through the CQT (whose frame count can exceed the STFT's above
     /// 22,050 Hz).
     pub fn uses_cqt(self) -> bool {
         match self {
             Source::Cqt | Source::ChromaCqt => true,
-            Source::Signal | Source::Stft | Source::Power | Source::Mel => false,
+            Source::Signal | Source::Stft | Source::Power | Source::Mel | Source::Embedding(_) => {
+                false
+            }
         }
     }
 }
@@ -82,6 +94,8 @@ pub enum Shape {
     RfftBins,
     /// `(rows, t)`: rows over the `t` STFT frames.
     Frames(Rows),
+    /// `(len,)`: a fixed number of values per track, whatever its length.
+    Values(usize),
 }
 
 impl Shape {
@@ -91,6 +105,7 @@ impl Shape {
             Shape::Samples => vec![n],
             Shape::RfftBins => vec![n / 2 + 1],
             Shape::Frames(rows) => vec![rows.count(cfg), cfg.n_frames(n)],
+            Shape::Values(len) => vec![len],
         }
     }
 }
@@ -101,7 +116,7 @@ impl Shape {
 pub enum ModelFamily {
     /// A 1-D CNN with a wide strided stem, over the raw waveform.
     WaveformCnn,
-    /// A multi-layer perceptron over a 1-D spectrum.
+    /// A multi-layer perceptron over a 1-D spectrum or an embedding.
     Mlp,
     /// A 1-D CNN over frames, the feature's rows as channels.
     FrameCnn,

@@ -16,7 +16,8 @@ use super::net::{Architecture, GenreModel};
 use super::prep::{InputTransform, Normaliser};
 use crate::config::FeatureConfig;
 use crate::error::{Error, Result};
-use crate::features::{Feature, FeatureSet};
+use crate::features::{Feature, FeatureSet, Source};
+use crate::musicnn::{TagModel, TrackAnalysis, WindowEmbedder};
 
 /// The manifest's file name in a bundle folder.
 pub const MANIFEST: &str = "manifest.json";
@@ -284,24 +285,47 @@ impl Bundle {
         self.models.iter().map(|m| m.entry.feature).collect()
     }
 
+    /// The MusiCNN models whose runs over a track its embedding features are made of (see
+    /// [`Bundle::predict_track`]).
+    pub fn musicnn_models(&self) -> Vec<TagModel> {
+        let mut out = Vec::new();
+        for f in self.features() {
+            if let Source::Embedding(model) = f.spec().source
+                && !out.contains(&model)
+            {
+                out.push(model);
+            }
+        }
+        out
+    }
+
     /// Predicts every timeline window of `signal` (mono, at the bundle's sample rate; see
     /// [`super::timeline_windows`]: windows of the bundle's signal length every half window, a
     /// short track zero-padded to one window) and their mean. After each window,
     /// `progress(&so_far, total)` sees the prediction of the windows done so far, so a caller
     /// can show a first genre before the last window.
+    ///
+    /// `musicnn` holds a run over the whole track of each model in
+    /// [`Bundle::musicnn_models`] (none when it is empty): a window's embedding features pool
+    /// the patches inside the window ([`crate::musicnn::patches_in`]).
     pub fn predict_track(
         &self,
         signal: &[f32],
+        musicnn: &[TrackAnalysis],
         device: &Device,
         progress: impl FnMut(&TrackPrediction, usize),
     ) -> Result<TrackPrediction> {
-        super::blocking(device, self.predict_track_async(signal, device, progress))
+        super::blocking(
+            device,
+            self.predict_track_async(signal, musicnn, device, progress),
+        )
     }
 
     /// [`Bundle::predict_track`] on any device, WebGPU in a browser included.
     pub async fn predict_track_async(
         &self,
         signal: &[f32],
+        musicnn: &[TrackAnalysis],
         device: &Device,
         mut progress: impl FnMut(&TrackPrediction, usize),
     ) -> Result<TrackPrediction> {
@@ -309,7 +333,10 @@ impl Bundle {
         let total = self.window_count(signal.len());
         let mut windows = Vec::with_capacity(total);
         for i in 0..total {
-            windows.extend(self.predict_windows_async(signal, i..i + 1, device).await?);
+            windows.extend(
+                self.predict_windows_async(signal, musicnn, i..i + 1, device)
+                    .await?,
+            );
             let so_far = TrackPrediction {
                 sample_rate: m.feature_config.sr,
                 mean: TrackPrediction::mean_of(&windows.iter().map(|w| &w.2).collect::<Vec<_>>()),
@@ -335,6 +362,7 @@ impl Bundle {
     pub async fn predict_windows_async(
         &self,
         signal: &[f32],
+        musicnn: &[TrackAnalysis],
         which: std::ops::Range<usize>,
         device: &Device,
     ) -> Result<Vec<(usize, usize, Prediction)>> {
@@ -354,7 +382,13 @@ impl Bundle {
             y.clear();
             y.extend_from_slice(&signal[start..end]);
             y.resize(window, 0.0);
-            let set = crate::compute(&y, &m.feature_config, &features)?;
+            let sr = f64::from(m.feature_config.sr);
+            let embedder = WindowEmbedder {
+                tracks: musicnn,
+                start: start as f64 / sr,
+                end: (start + window) as f64 / sr,
+            };
+            let set = crate::compute_with(&y, &m.feature_config, &features, &embedder)?;
             out.push((start, end, self.predict_async(&set, device).await?));
         }
         Ok(out)

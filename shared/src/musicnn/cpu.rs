@@ -19,8 +19,8 @@
 
 use std::ops::Range;
 
-use super::N_MELS;
 use super::net::{FrontBlock, MidBlock, MusiCnn};
+use super::{N_MELS, sigmoid};
 use crate::error::{Error, Result};
 use crate::model::kernels::{Affine, Dense, View, bias, for_each_chunk, gemm, values};
 
@@ -255,6 +255,15 @@ impl MidConv {
     }
 }
 
+/// What the network gives for one patch.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PatchOutput {
+    /// The penultimate layer's 200 values (`bn_dense`).
+    pub penultimate: Vec<f32>,
+    /// The 50 tag logits (before the sigmoid).
+    pub logits: Vec<f32>,
+}
+
 /// MusiCNN's weights laid out for the CPU kernels. Build it with [`CpuNet::of`].
 #[derive(Debug)]
 pub struct CpuNet {
@@ -293,6 +302,24 @@ impl CpuNet {
     /// Tag logits for each patch of `frames × 96` log-mel values (time-major, as
     /// [`super::patches`] cuts them); natively the patches run on every core.
     pub fn logits(&self, patches: &[&[f32]], frames: usize) -> Result<Vec<Vec<f32>>> {
+        Ok(self
+            .outputs(patches, frames)?
+            .into_iter()
+            .map(|o| o.logits)
+            .collect())
+    }
+
+    /// The tag activations (sigmoid of [`CpuNet::logits`]).
+    pub fn activations(&self, patches: &[&[f32]], frames: usize) -> Result<Vec<Vec<f32>>> {
+        let mut out = self.logits(patches, frames)?;
+        for v in out.iter_mut().flatten() {
+            *v = sigmoid(*v);
+        }
+        Ok(out)
+    }
+
+    /// Each patch's penultimate layer and tag logits, from one pass through the network.
+    pub fn outputs(&self, patches: &[&[f32]], frames: usize) -> Result<Vec<PatchOutput>> {
         if let Some(p) = patches.iter().find(|p| p.len() != frames * N_MELS) {
             return Err(Error::invalid(
                 "patches",
@@ -305,23 +332,20 @@ impl CpuNet {
         if frames == 0 {
             return Err(Error::invalid("patches", "a patch of no frames"));
         }
-        let mut out = vec![Vec::new(); patches.len()];
+        let mut out: Vec<PatchOutput> =
+            (0..patches.len()).map(|_| PatchOutput::default()).collect();
         for_each_chunk(&mut out, 1, |i, o| {
-            o[0] = self.patch_logits(patches[i], frames)
+            let penultimate = self.patch_penultimate(patches[i], frames);
+            o[0] = PatchOutput {
+                logits: self.output.forward(&penultimate, 1),
+                penultimate,
+            };
         });
         Ok(out)
     }
 
-    /// The tag activations (sigmoid of [`CpuNet::logits`]).
-    pub fn activations(&self, patches: &[&[f32]], frames: usize) -> Result<Vec<Vec<f32>>> {
-        let mut out = self.logits(patches, frames)?;
-        for v in out.iter_mut().flatten() {
-            *v = 1.0 / (1.0 + (-*v).exp());
-        }
-        Ok(out)
-    }
-
-    fn patch_logits(&self, patch: &[f32], frames: usize) -> Vec<f32> {
+    /// The penultimate layer (`bn_dense`: dense 200 → ReLU → batch norm) of one patch.
+    fn patch_penultimate(&self, patch: &[f32], frames: usize) -> Vec<f32> {
         let front = self.front_end(patch, frames);
         let mid = self.mid_end(&front, frames);
         let width = |x: &[f32]| x.len() / (frames + 6);
@@ -349,7 +373,7 @@ impl CpuNet {
         for (c, v) in hidden.iter_mut().enumerate() {
             *v = self.dense_norm.at(c, v.max(0.0));
         }
-        self.output.forward(&hidden, 1)
+        hidden
     }
 
     /// The front end's `[frames + 6, 561]` output, three zero rows before and after (the

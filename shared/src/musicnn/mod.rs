@@ -39,6 +39,11 @@ pub const PATCH_FRAMES: usize = 187;
 pub const PATCH_SECONDS: f64 = (PATCH_FRAMES * HOP_LENGTH) as f64 / SR as f64;
 /// Tags per model.
 pub const N_TAGS: usize = 50;
+/// Units of the penultimate layer (`bn_dense`, `num_units_backend`).
+pub const N_PENULTIMATE: usize = 200;
+/// Values of a track's embedding as a feature ([`Embedding::feature_values`]): the
+/// penultimate layer's mean and standard deviation over the patches, and the tags' mean.
+pub const EMBEDDING_LEN: usize = 2 * N_PENULTIMATE + N_TAGS;
 
 /// One of the two pretrained MusiCNN taggers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -367,6 +372,153 @@ pub fn patches(log_mel: ArrayView2<f32>) -> Vec<Array2<f32>> {
         .collect()
 }
 
+/// The logistic function, as the network's output layer applies it.
+pub fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// MusiCNN's penultimate layer over a signal: what `genrescope embed` gives and what the
+/// `musicnn` feature pools. Per 3 s patch (cut as [`patches`] cuts them) the 200 values of
+/// `bn_dense`, the dense layer after its batch normalisation; their mean and standard
+/// deviation (numpy's, `ddof = 0`) over the patches; and the mean of the 50 tag activations.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Embedding {
+    /// The model that embedded.
+    pub model: TagModel,
+    /// The penultimate layer per patch.
+    pub patches: Vec<Vec<f32>>,
+    /// Its mean over the patches.
+    pub mean: Vec<f32>,
+    /// Its standard deviation over the patches.
+    pub std: Vec<f32>,
+    /// The mean of the tag activations over the patches.
+    pub tags_mean: Vec<f32>,
+}
+
+impl Embedding {
+    /// Pools `penultimate` and the tag activations `tags` (one row per patch each).
+    pub fn of(model: TagModel, penultimate: Vec<Vec<f32>>, tags: &[Vec<f32>]) -> Embedding {
+        let (mean, std) = mean_and_std(&penultimate, N_PENULTIMATE);
+        let (tags_mean, _) = mean_and_std(tags, N_TAGS);
+        Embedding {
+            model,
+            patches: penultimate,
+            mean,
+            std,
+            tags_mean,
+        }
+    }
+
+    /// The feature's values, [`EMBEDDING_LEN`] of them: `mean ‖ std ‖ tags_mean`.
+    pub fn feature_values(&self) -> Vec<f32> {
+        [&self.mean[..], &self.std[..], &self.tags_mean[..]].concat()
+    }
+}
+
+/// Column means and standard deviations (`ddof = 0`) of `rows`, `width` wide; zeros when there
+/// are no rows. Sums run in f64, so the result does not depend on the rows' order beyond f32's
+/// rounding.
+fn mean_and_std(rows: &[Vec<f32>], width: usize) -> (Vec<f32>, Vec<f32>) {
+    let n = rows.len().max(1) as f64;
+    let mut mean = vec![0f64; width];
+    for row in rows {
+        mean.iter_mut()
+            .zip(row)
+            .for_each(|(m, &v)| *m += f64::from(v));
+    }
+    mean.iter_mut().for_each(|m| *m /= n);
+    let mut var = vec![0f64; width];
+    for row in rows {
+        var.iter_mut()
+            .zip(row)
+            .zip(&mean)
+            .for_each(|((s, &v), m)| *s += (f64::from(v) - m).powi(2));
+    }
+    (
+        mean.iter().map(|&m| m as f32).collect(),
+        var.iter().map(|&s| (s / n).sqrt() as f32).collect(),
+    )
+}
+
+/// One MusiCNN run over a whole track, kept per patch: the page and `genrescope artifacts`
+/// run the network once over the track (for its tags) and give each timeline window the
+/// `musicnn` feature of the patches inside it ([`patches_in`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TrackAnalysis {
+    /// The model that ran.
+    pub model: Option<TagModel>,
+    /// The penultimate layer per patch.
+    pub penultimate: Vec<Vec<f32>>,
+    /// The tag activations per patch.
+    pub tags: Vec<Vec<f32>>,
+}
+
+impl TrackAnalysis {
+    /// The embedding of the patches inside `[start, end)` seconds of the track.
+    pub fn window(&self, model: TagModel, start: f64, end: f64) -> Embedding {
+        let r = patches_in(self.tags.len(), start, end);
+        Embedding::of(model, self.penultimate[r.clone()].to_vec(), &self.tags[r])
+    }
+}
+
+/// The embedder of one timeline window `[start, end)` (seconds) of a track whose MusiCNN runs
+/// are `tracks`: the signal it is handed is not run again.
+pub struct WindowEmbedder<'a> {
+    /// The runs over the whole track, one per model.
+    pub tracks: &'a [TrackAnalysis],
+    /// The window's start, in seconds from the track's start.
+    pub start: f64,
+    /// Its end.
+    pub end: f64,
+}
+
+impl crate::features::Embedder for WindowEmbedder<'_> {
+    fn embedding(&self, model: TagModel, _: &[f32], _: u32) -> Result<Vec<f32>> {
+        let track = self
+            .tracks
+            .iter()
+            .find(|t| t.model == Some(model))
+            .ok_or_else(|| {
+                Error::invalid(
+                    "features",
+                    format!("no {} run over the track was given", model.original_name()),
+                )
+            })?;
+        if track.tags.is_empty() || track.penultimate.len() != track.tags.len() {
+            return Err(Error::invalid(
+                "features",
+                format!(
+                    "the {} run over the track has no patches",
+                    model.original_name()
+                ),
+            ));
+        }
+        Ok(track.window(model, self.start, self.end).feature_values())
+    }
+}
+
+/// The patches of a whole track's analysis that a window `[start, end)` (in seconds) holds:
+/// those lying wholly inside it; when none does (a window shorter than a patch), those it
+/// overlaps; a window past the track's patches gets the last one. Patch `i` covers
+/// `[i, i + 1) · PATCH_SECONDS` from the track's start. The page and `genrescope artifacts`
+/// give a window the `musicnn` feature of these patches, from the one MusiCNN run they make
+/// over the whole track.
+pub fn patches_in(n_patches: usize, start: f64, end: f64) -> std::ops::Range<usize> {
+    if n_patches == 0 {
+        return 0..0;
+    }
+    // A thousandth of a sample at 16 kHz: window bounds come from sample counts at other rates.
+    let eps = 1e-3 / f64::from(SR);
+    let first = ((start - eps) / PATCH_SECONDS).ceil().max(0.0) as usize;
+    let last = (((end + eps) / PATCH_SECONDS).floor() as usize).min(n_patches);
+    if first < last {
+        return first..last;
+    }
+    let first = ((start / PATCH_SECONDS).floor() as usize).min(n_patches - 1);
+    let last = ((end / PATCH_SECONDS).ceil() as usize).clamp(first + 1, n_patches);
+    first..last
+}
+
 /// How many patches [`patches`] cuts from the log-mel of `samples` samples at 16 kHz, without
 /// computing it (the page plans its workers' shares with it): the centred STFT has
 /// `1 + samples / 256` frames.
@@ -435,6 +587,43 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn an_embedding_pools_as_numpy_does() {
+        let rows = vec![vec![1.0f32; N_PENULTIMATE], vec![3.0f32; N_PENULTIMATE]];
+        let tags = vec![vec![0.25f32; N_TAGS], vec![0.75f32; N_TAGS]];
+        let e = Embedding::of(TagModel::Msd, rows, &tags);
+        // np.mean([1, 3]) = 2, np.std([1, 3]) = 1.
+        assert!(e.mean.iter().all(|&m| m == 2.0));
+        assert!(e.std.iter().all(|&s| s == 1.0));
+        assert!(e.tags_mean.iter().all(|&t| t == 0.5));
+        let v = e.feature_values();
+        assert_eq!(v.len(), EMBEDDING_LEN);
+        assert_eq!(
+            (v[0], v[N_PENULTIMATE], v[EMBEDDING_LEN - 1]),
+            (2.0, 1.0, 0.5)
+        );
+        let one = Embedding::of(TagModel::Msd, vec![vec![5.0; N_PENULTIMATE]], &tags[..1]);
+        assert!(one.std.iter().all(|&s| s == 0.0), "one patch: no spread");
+    }
+
+    #[test]
+    fn a_window_holds_the_patches_inside_it() {
+        let p = PATCH_SECONDS;
+        // 30 s track: 10 patches. A 14 s window at 0 holds patches 0..4 (0–11.97 s).
+        assert_eq!(patches_in(10, 0.0, 14.0), 0..4);
+        // At 7 s: patches from 3 · 2.992 = 8.98 s to 6 · 2.992 = 17.95 s ≤ 21 s.
+        assert_eq!(patches_in(10, 7.0, 21.0), 3..7);
+        // Exactly on patch bounds.
+        assert_eq!(patches_in(10, p, 3.0 * p), 1..3);
+        // A window shorter than a patch takes the patches it overlaps.
+        assert_eq!(patches_in(10, 1.0, 2.0), 0..1);
+        assert_eq!(patches_in(10, 2.5, 3.5), 0..2);
+        // A short track has one (padded) patch, whatever the window.
+        assert_eq!(patches_in(1, 0.0, 14.0), 0..1);
+        assert_eq!(patches_in(1, 7.0, 21.0), 0..1);
+        assert_eq!(patches_in(0, 0.0, 14.0), 0..0);
     }
 
     #[test]

@@ -28,9 +28,10 @@ use burn::store::ModuleRecord;
 use burn::tensor::Bytes;
 use burn::tensor::activation::{relu, sigmoid};
 
-use super::cpu::CpuNet;
-use super::{N_MELS, N_TAGS, TagModel, log_mel, patches};
+use super::cpu::{CpuNet, PatchOutput};
+use super::{Embedding, N_MELS, N_PENULTIMATE, N_TAGS, TagModel, TrackAnalysis, log_mel, patches};
 use crate::error::{Error, Result};
+use crate::features::Embedder;
 
 /// `tf.compat.v1.layers.batch_normalization`'s default epsilon.
 const BN_EPSILON: f64 = 1e-3;
@@ -46,8 +47,6 @@ const TEMPORAL_LENGTHS: [usize; 3] = [128, 64, 32];
 const FRONTEND_CHANNELS: usize = 2 * TIMBRAL_FILTERS + 3 * TEMPORAL_FILTERS;
 /// Filters of each mid-end layer (`num_filt_midend`).
 const MIDEND_FILTERS: usize = 64;
-/// Units of the penultimate dense layer (`num_units_backend`).
-const BACKEND_UNITS: usize = 200;
 /// Channels pooled by the back end: the front end's and the three mid-end outputs.
 const POOLED_CHANNELS: usize = FRONTEND_CHANNELS + 3 * MIDEND_FILTERS;
 
@@ -152,9 +151,9 @@ impl MusiCnn {
                 MidBlock::new(MIDEND_FILTERS, device),
             ],
             pool_norm: norm(2 * POOLED_CHANNELS, device),
-            dense: LinearConfig::new(2 * POOLED_CHANNELS, BACKEND_UNITS).init(device),
-            dense_norm: norm(BACKEND_UNITS, device),
-            output: LinearConfig::new(BACKEND_UNITS, N_TAGS).init(device),
+            dense: LinearConfig::new(2 * POOLED_CHANNELS, N_PENULTIMATE).init(device),
+            dense_norm: norm(N_PENULTIMATE, device),
+            output: LinearConfig::new(N_PENULTIMATE, N_TAGS).init(device),
         }
     }
 
@@ -166,6 +165,12 @@ impl MusiCnn {
 
     /// [`MusiCnn::forward`] before the sigmoid: the tag logits `[batch, 50]`.
     pub fn logits(&self, patches: Tensor<3>) -> Tensor<2> {
+        self.output.forward(self.penultimate(patches))
+    }
+
+    /// The penultimate layer `[batch, 200]`: the dense layer after its batch norm, the
+    /// original's `bn_dense`.
+    pub fn penultimate(&self, patches: Tensor<3>) -> Tensor<2> {
         let [b, t, f] = patches.dims();
         let x = self.input_norm.forward(patches.reshape([b, 1, t, f]));
         let front: Vec<Tensor<3>> = self
@@ -184,8 +189,7 @@ impl MusiCnn {
         // [b, c, 1] twice → [b, c, 2] → [max₀, mean₀, max₁, mean₁, …].
         let pooled = Tensor::cat(vec![max, mean], 2).reshape([b, 2 * POOLED_CHANNELS]);
         let x = self.pool_norm.forward(pooled);
-        let x = self.dense_norm.forward(relu(self.dense.forward(x)));
-        self.output.forward(x)
+        self.dense_norm.forward(relu(self.dense.forward(x)))
     }
 
     /// Builds the network from the original TensorFlow checkpoint's variables, which `get`
@@ -356,6 +360,50 @@ pub fn top_tags(model: TagModel, activations: &[f32], n: usize) -> Vec<(&'static
         .collect()
 }
 
+/// MusiCNN as the [`Embedder`] of the embedding features (`extract`, `features`): the signal
+/// resampled to 16 kHz and run through the model's network.
+#[derive(Debug, Default)]
+pub struct Embedders {
+    /// One loaded tagger per model the features need.
+    pub taggers: Vec<Tagger>,
+}
+
+impl Embedder for Embedders {
+    fn embedding(&self, model: TagModel, y: &[f32], sr: u32) -> Result<Vec<f32>> {
+        let tagger = self
+            .taggers
+            .iter()
+            .find(|t| t.model == model)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "features",
+                    format!("{} was not loaded", model.weights_file()),
+                )
+            })?;
+        let y16k = crate::dsp::resample::resample(y, sr, super::SR)?;
+        Ok(tagger.embed(&y16k)?.feature_values())
+    }
+}
+
+impl Tagger {
+    /// The whole-track analysis the page and `artifacts` keep ([`TrackAnalysis`]) from this
+    /// model's patch outputs.
+    pub fn track_analysis(&self, outputs: Vec<PatchOutput>) -> TrackAnalysis {
+        let (penultimate, tags) = outputs
+            .into_iter()
+            .map(|o| {
+                let tags = o.logits.into_iter().map(super::sigmoid).collect();
+                (o.penultimate, tags)
+            })
+            .unzip();
+        TrackAnalysis {
+            model: Some(self.model),
+            penultimate,
+            tags,
+        }
+    }
+}
+
 /// A loaded MusiCNN model, ready to tag 16 kHz signals.
 #[derive(Debug)]
 pub struct Tagger {
@@ -433,36 +481,89 @@ impl Tagger {
         &self,
         patches: &[ndarray::Array2<f32>],
     ) -> Result<Vec<Vec<f32>>> {
+        Ok(self
+            .patch_outputs_async(patches)
+            .await?
+            .into_iter()
+            .map(|o| o.logits.into_iter().map(super::sigmoid).collect())
+            .collect())
+    }
+
+    /// Each patch's penultimate layer and tag logits, from one pass through the network.
+    pub fn patch_outputs(&self, patches: &[ndarray::Array2<f32>]) -> Result<Vec<PatchOutput>> {
+        crate::model::blocking(&self.device, self.patch_outputs_async(patches))
+    }
+
+    /// [`Tagger::patch_outputs`] on any device, WebGPU in a browser included.
+    pub async fn patch_outputs_async(
+        &self,
+        patches: &[ndarray::Array2<f32>],
+    ) -> Result<Vec<PatchOutput>> {
+        let frames = patches.first().map_or(0, |p| p.nrows());
+        if let Some(p) = patches.iter().find(|p| p.dim() != (frames, N_MELS)) {
+            return Err(Error::invalid(
+                "patches",
+                format!("a patch of {:?}, expected ({frames}, {N_MELS})", p.dim()),
+            ));
+        }
         if let Some(cpu) = &self.cpu {
-            let frames = patches.first().map_or(0, |p| p.nrows());
             let contiguous: Vec<_> = patches.iter().map(|p| p.as_standard_layout()).collect();
             let slices: Vec<&[f32]> = contiguous
                 .iter()
                 .map(|p| p.as_slice().expect("standard layout"))
                 .collect();
-            return cpu.activations(&slices, frames);
+            return cpu.outputs(&slices, frames);
         }
         let mut out = Vec::with_capacity(patches.len());
         for chunk in patches.chunks(BATCH) {
-            let frames = chunk[0].nrows();
-            let mut values: Vec<f32> = Vec::with_capacity(chunk.len() * frames * N_MELS);
-            for p in chunk {
-                if p.dim() != (frames, N_MELS) {
-                    return Err(Error::invalid(
-                        "patches",
-                        format!("a patch of {:?}, expected ({frames}, {N_MELS})", p.dim()),
-                    ));
-                }
-                values.extend(p.iter());
-            }
+            let values: Vec<f32> = chunk.iter().flat_map(|p| p.iter().copied()).collect();
             let x = Tensor::<3>::from_data(
                 TensorData::new(values, [chunk.len(), frames, N_MELS]),
                 &self.device,
             );
-            let y = crate::model::read_f32(self.net.forward(x), "tag activations").await?;
-            out.extend(y.chunks_exact(N_TAGS).map(<[f32]>::to_vec));
+            let penultimate = self.net.penultimate(x);
+            let logits = self.net.output.forward(penultimate.clone());
+            let penultimate = crate::model::read_f32(penultimate, "penultimate layer").await?;
+            let logits = crate::model::read_f32(logits, "tag logits").await?;
+            out.extend(
+                penultimate
+                    .chunks_exact(N_PENULTIMATE)
+                    .zip(logits.chunks_exact(N_TAGS))
+                    .map(|(p, l)| PatchOutput {
+                        penultimate: p.to_vec(),
+                        logits: l.to_vec(),
+                    }),
+            );
         }
         Ok(out)
+    }
+
+    /// MusiCNN's penultimate layer over a 16 kHz mono signal, cut into patches as
+    /// [`Tagger::tag`] cuts them, with its pooling ([`Embedding`]).
+    pub fn embed(&self, y16k: &[f32]) -> Result<Embedding> {
+        Ok(self.analyse(y16k)?.1)
+    }
+
+    /// The taggram and the embedding of a 16 kHz mono signal, from one pass through the
+    /// network.
+    pub fn analyse(&self, y16k: &[f32]) -> Result<(Taggram, Embedding)> {
+        let mel = log_mel(y16k)?;
+        let outputs = self.patch_outputs(&patches(mel.view()))?;
+        Ok(self.analysis_of(outputs))
+    }
+
+    /// The taggram and the embedding of patch outputs.
+    pub fn analysis_of(&self, outputs: Vec<PatchOutput>) -> (Taggram, Embedding) {
+        let (penultimate, logits): (Vec<_>, Vec<_>) = outputs
+            .into_iter()
+            .map(|o| (o.penultimate, o.logits))
+            .unzip();
+        let tags: Vec<Vec<f32>> = logits
+            .into_iter()
+            .map(|l| l.into_iter().map(super::sigmoid).collect())
+            .collect();
+        let embedding = Embedding::of(self.model, penultimate, &tags);
+        (Taggram::of(self.model, tags), embedding)
     }
 
     /// Tags a 16 kHz mono signal: log-mel, 187-frame patches, activations per patch and their

@@ -334,6 +334,10 @@ pub fn feature_plot(
             let n = (2 * y.len()).saturating_sub(2).max(1);
             line(y.to_vec(), sr / n as f64, "frequency (Hz)", spec.unit)
         }
+        Axis::Dimension => {
+            let y = plot_view::<Ix1>(feature, array)?;
+            line(y.to_vec(), 1.0, "dimension", spec.unit)
+        }
         Axis::Value => {
             let a = plot_view::<Ix2>(feature, array)?;
             line(a.row(0).to_vec(), seconds_per_frame, "time (s)", spec.unit)
@@ -463,7 +467,9 @@ pub fn row_ticks(axis: Axis, rows: usize, cfg: &FeatureConfig) -> (&'static str,
             index_ticks(rows.div_ceil(5).clamp(1, 5), &|i| i.to_string()),
         ),
         Axis::Band => ("frequency band", index_ticks(1, &|i| i.to_string())),
-        Axis::Value | Axis::Time | Axis::Frequency => ("", index_ticks(1, &|i| i.to_string())),
+        Axis::Value | Axis::Time | Axis::Frequency | Axis::Dimension => {
+            ("", index_ticks(1, &|i| i.to_string()))
+        }
     }
 }
 
@@ -716,7 +722,7 @@ mod tests {
         let y: Vec<f32> = (0..22050)
             .map(|i| (i as f32 * 440.0 * std::f32::consts::TAU / 22050.0).sin() * 0.5)
             .collect();
-        let set = crate::compute(&y, &cfg, Feature::ALL).unwrap();
+        let set = crate::compute(&y, &cfg, Feature::LIBROSA).unwrap();
         for (feature, array) in &set.entries {
             let plot = feature_plot(*feature, array, &cfg).unwrap();
             match &plot.body {

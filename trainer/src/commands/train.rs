@@ -24,6 +24,8 @@ pub fn hyper(s: &TrainSettings) -> Hyper {
         seed: s.seed,
         batch_size: s.batch_size,
         lr: s.lr,
+        weight_decay: s.weight_decay,
+        patience: s.patience,
     }
 }
 

@@ -12,7 +12,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, anyhow, bail};
 use genrescope_core::audio::{Damage, DamagePolicy, Decoded, Fit, Window};
 use genrescope_core::model::{Bundle, Prediction, TrackPrediction, argmax};
-use genrescope_core::musicnn;
+use genrescope_core::musicnn::{self, TrackAnalysis, WindowEmbedder, net::Taggram};
 use genrescope_core::plot::{FeaturePlot, feature_plot};
 use genrescope_core::{Feature, FeatureConfig, FeatureSet};
 use serde_json::{Value, json};
@@ -162,7 +162,7 @@ pub fn run(options: &Options) -> Result<Report> {
     run.step("decode", started);
 
     let started = Instant::now();
-    let set = genrescope_core::compute(&signal, &run.cfg, Feature::ALL)
+    let set = genrescope_core::compute(&signal, &run.cfg, Feature::LIBROSA)
         .with_context(|| format!("{}: computing features", run.path.display()))?;
     run.step("features", started);
 
@@ -170,15 +170,19 @@ pub fn run(options: &Options) -> Result<Report> {
     let plots = write_plots(&mut run, &set, signal.len())?;
     let mut top_genre = None;
     if let Some(bundle) = &bundle {
+        let musicnn = musicnn_runs(&mut run, &decoded)?;
         top_genre = Some(write_predictions(
             &mut run,
-            bundle,
-            &decoded,
+            &Predicting {
+                bundle,
+                decoded: &decoded,
+                musicnn: &musicnn,
+            },
             &set,
             signal.len(),
             track.as_ref(),
         )?);
-        write_tags(&mut run, &decoded)?;
+        write_tags(&mut run, &musicnn)?;
     }
     if options.generate_video {
         write_video(&mut run, &plots, &signal)?;
@@ -260,26 +264,49 @@ fn write_plots(run: &mut Run, set: &FeatureSet, samples: usize) -> Result<Vec<Fe
     Ok(plots)
 }
 
+/// What the bundle's predictions are made from: the bundle, the decoded track and MusiCNN's
+/// runs over the whole track (both models).
+struct Predicting<'a> {
+    bundle: &'a Bundle,
+    decoded: &'a Decoded,
+    musicnn: &'a [TrackAnalysis],
+}
+
+/// MusiCNN over the whole track at 16 kHz, both models, one pass each (weights compiled in):
+/// tags.json's tags, and the `musicnn` features of the bundle's windows.
+fn musicnn_runs(run: &mut Run, decoded: &Decoded) -> Result<Vec<TrackAnalysis>> {
+    let started = Instant::now();
+    let y16k = decoded
+        .window(musicnn::SR, 0.0, None)
+        .with_context(|| format!("{}", run.path.display()))?;
+    let mel = musicnn::log_mel(&y16k)
+        .with_context(|| format!("{}: tagging with MusiCNN", run.path.display()))?;
+    let patches = musicnn::patches(mel.view());
+    let mut runs = Vec::new();
+    for model in musicnn::TagModel::ALL {
+        let tagger = tagger::tagger(model)?;
+        let outputs = tagger
+            .patch_outputs(&patches)
+            .with_context(|| format!("{}: tagging with MusiCNN", run.path.display()))?;
+        runs.push(tagger.track_analysis(outputs));
+    }
+    run.step("musicnn", started);
+    Ok(runs)
+}
+
 /// predictions.json and .png, and for a track longer than the bundle's window the timeline;
 /// returns the top genre.
 fn write_predictions(
     run: &mut Run,
-    bundle: &Bundle,
-    decoded: &Decoded,
+    p: &Predicting,
     set: &FeatureSet,
     samples: usize,
     track: Option<&CleanTrack>,
 ) -> Result<String> {
     let started = Instant::now();
-    let (prediction, bundle_signal_seconds) = predict_signal(
-        bundle,
-        decoded,
-        set,
-        &run.cfg,
-        samples,
-        run.options.offset,
-        &run.path,
-    )?;
+    let bundle = p.bundle;
+    let (prediction, bundle_signal_seconds) =
+        predict_signal(p, set, &run.cfg, samples, run.options.offset, &run.path)?;
     let classes = &bundle.manifest.classes;
     let top = prediction.top();
     write_json(
@@ -314,22 +341,17 @@ fn write_predictions(
     )?;
     run.listed("predictions.png")?;
     run.step("predictions", started);
-    if decoded.duration() > bundle_signal_seconds + 1e-6 {
-        write_timeline(run, bundle, decoded, bundle_signal_seconds)?;
+    if p.decoded.duration() > bundle_signal_seconds + 1e-6 {
+        write_timeline(run, p, bundle_signal_seconds)?;
     }
     Ok(classes[top].clone())
 }
 
 /// timeline.json and .png: the bundle's genre window by window over the whole track.
-fn write_timeline(
-    run: &mut Run,
-    bundle: &Bundle,
-    decoded: &Decoded,
-    bundle_signal_seconds: f64,
-) -> Result<()> {
+fn write_timeline(run: &mut Run, p: &Predicting, bundle_signal_seconds: f64) -> Result<()> {
     let started = Instant::now();
-    let classes = &bundle.manifest.classes;
-    let track = timeline(bundle, decoded, &run.path)?;
+    let classes = &p.bundle.manifest.classes;
+    let track = timeline(p, &run.path)?;
     let sr = f64::from(track.sample_rate);
     let points: Vec<TimelinePoint> = track
         .windows
@@ -378,17 +400,15 @@ fn write_timeline(
     Ok(())
 }
 
-/// tags.json: MusiCNN's tags of the whole track, both models (weights compiled in).
-fn write_tags(run: &mut Run, decoded: &Decoded) -> Result<()> {
+/// tags.json: MusiCNN's tags of the whole track, both models.
+fn write_tags(run: &mut Run, musicnn: &[TrackAnalysis]) -> Result<()> {
     let started = Instant::now();
-    let y16k = decoded
-        .window(musicnn::SR, 0.0, None)
-        .with_context(|| format!("{}", run.path.display()))?;
     let mut tags = serde_json::Map::new();
-    for model in musicnn::TagModel::ALL {
-        let taggram = tagger::tagger(model)?
-            .tag(&y16k)
-            .with_context(|| format!("{}: tagging with MusiCNN", run.path.display()))?;
+    for analysis in musicnn {
+        let Some(model) = analysis.model else {
+            continue;
+        };
+        let taggram = Taggram::of(model, analysis.tags.clone());
         tags.insert(model.name().into(), tagger::taggram_json(&taggram));
     }
     write_json(&run.stage.path("tags.json"), &Value::Object(tags))?;
@@ -501,40 +521,55 @@ fn load_bundle(dir: &Path) -> Result<Bundle> {
 
 /// The bundle's prediction for the analysed window, computed with the bundle's own feature
 /// configuration and signal length (the features already computed are reused when they are
-/// the same). Returns the prediction and the bundle's signal length in seconds.
+/// the same; the embedding features pool MusiCNN's patches inside the window). Returns the
+/// prediction and the bundle's signal length in seconds.
 fn predict_signal(
-    bundle: &Bundle,
-    decoded: &Decoded,
+    p: &Predicting,
     set: &FeatureSet,
     cfg: &FeatureConfig,
     samples: usize,
     offset: f64,
     path: &Path,
 ) -> Result<(Prediction, f64)> {
-    let m = &bundle.manifest;
+    let m = &p.bundle.manifest;
     let seconds = m.signal_samples as f64 / f64::from(m.feature_config.sr);
     let flex = device(Backend::Flex)?;
-    let prediction = if m.feature_config == *cfg && m.signal_samples == samples {
-        bundle.predict(set, &flex)?
-    } else {
-        let mut y = decoded
-            .window(m.feature_config.sr, offset, Some(seconds))
-            .with_context(|| format!("{}", path.display()))?;
-        y.resize(m.signal_samples, 0.0);
-        let set = genrescope_core::compute(&y, &m.feature_config, &bundle.features())
-            .with_context(|| format!("{}: computing the bundle's features", path.display()))?;
-        bundle.predict(&set, &flex)?
+    let embedder = WindowEmbedder {
+        tracks: p.musicnn,
+        start: offset,
+        end: offset + seconds,
     };
-    Ok((prediction, seconds))
+    let reuse = m.feature_config == *cfg && m.signal_samples == samples;
+    let which: Vec<Feature> = p
+        .bundle
+        .features()
+        .into_iter()
+        .filter(|f| !reuse || set.get(*f).is_none())
+        .collect();
+    if which.is_empty() {
+        return Ok((p.bundle.predict(set, &flex)?, seconds));
+    }
+    let mut y = p
+        .decoded
+        .window(m.feature_config.sr, offset, Some(seconds))
+        .with_context(|| format!("{}", path.display()))?;
+    y.resize(m.signal_samples, 0.0);
+    let mut computed = genrescope_core::compute_with(&y, &m.feature_config, &which, &embedder)
+        .with_context(|| format!("{}: computing the bundle's features", path.display()))?;
+    if reuse {
+        computed.entries.extend(set.entries.iter().cloned());
+    }
+    Ok((p.bundle.predict(&computed, &flex)?, seconds))
 }
 
 /// What the bundle says of the whole track, window by window ([`Bundle::predict_track`]).
-fn timeline(bundle: &Bundle, decoded: &Decoded, path: &Path) -> Result<TrackPrediction> {
-    let full = decoded
-        .window(bundle.manifest.feature_config.sr, 0.0, None)
+fn timeline(p: &Predicting, path: &Path) -> Result<TrackPrediction> {
+    let full = p
+        .decoded
+        .window(p.bundle.manifest.feature_config.sr, 0.0, None)
         .with_context(|| format!("{}", path.display()))?;
-    bundle
-        .predict_track(&full, &device(Backend::Flex)?, |_, _| {})
+    p.bundle
+        .predict_track(&full, p.musicnn, &device(Backend::Flex)?, |_, _| {})
         .with_context(|| format!("{}: predicting the timeline", path.display()))
 }
 

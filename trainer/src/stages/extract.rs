@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use genrescope_core::{Feature, FeatureConfig, FeatureSet, compute};
+use genrescope_core::musicnn::net::Embedders;
+use genrescope_core::{Feature, FeatureConfig, FeatureSet, compute_with};
 use indicatif::{ProgressBar, ProgressStyle};
 use ndarray_npy::{WritableElement, write_zeroed_npy};
 use parquet::file::reader::{FileReader, SerializedFileReader};
@@ -383,6 +384,7 @@ pub fn run(options: &Options) -> Result<Report> {
     }
 
     let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build()?;
+    let embedders = super::tag::tagger::embedders(which)?;
     let rows = manifest.rows;
     let bar = ProgressBar::new(rows as u64);
     bar.set_style(ProgressStyle::with_template(
@@ -408,7 +410,13 @@ pub fn run(options: &Options) -> Result<Report> {
             first: row + skip,
             signals: &batch[skip..],
         };
-        computed += compute_rows(&pool, todo, &manifest, which, &mut files, &bar)?;
+        let work = Work {
+            pool: &pool,
+            manifest: &manifest,
+            which,
+            embedders: &embedders,
+        };
+        computed += compute_rows(&work, todo, &mut files, &bar)?;
         row += count;
         files.sync()?;
         save_progress(row)?;
@@ -442,28 +450,30 @@ struct Rows<'a> {
     signals: &'a [Signal],
 }
 
+/// What computes the rows: the threads, the features and the networks of the embeddings.
+struct Work<'a> {
+    pool: &'a rayon::ThreadPool,
+    manifest: &'a Manifest,
+    which: &'a [Feature],
+    embedders: &'a Embedders,
+}
+
 /// Computes and writes `rows`, a few tracks per step (spectrograms are MBs each) across the
 /// pool's threads; returns how many.
-fn compute_rows(
-    pool: &rayon::ThreadPool,
-    rows: Rows,
-    manifest: &Manifest,
-    which: &[Feature],
-    files: &mut Outputs,
-    bar: &ProgressBar,
-) -> Result<usize> {
-    let step = 4 * pool.current_num_threads();
+fn compute_rows(work: &Work, rows: Rows, files: &mut Outputs, bar: &ProgressBar) -> Result<usize> {
+    let step = 4 * work.pool.current_num_threads();
     for (k, chunk) in rows.signals.chunks(step).enumerate() {
-        let sets = pool.install(|| {
+        let sets = work.pool.install(|| {
             chunk
                 .par_iter()
                 .map(|s| {
-                    compute(&s.samples, &manifest.feature_config, which)
+                    let cfg = &work.manifest.feature_config;
+                    compute_with(&s.samples, cfg, work.which, work.embedders)
                         .with_context(|| format!("track {}", s.track_id))
                 })
                 .collect::<Result<Vec<_>>>()
         })?;
-        write_rows(files, rows.first + k * step, chunk, &sets, which)?;
+        write_rows(files, rows.first + k * step, chunk, &sets, work.which)?;
         bar.inc(chunk.len() as u64);
     }
     Ok(rows.signals.len())

@@ -84,7 +84,8 @@ pub fn run(options: &Options) -> Result<Report> {
             .copied()
             .filter(|f| *f != Feature::Waveform),
     );
-    let set = genrescope_core::compute(&y, &cfg, &which)
+    let embedders = crate::stages::tag::tagger::embedders(&which)?;
+    let set = genrescope_core::compute_with(&y, &cfg, &which, &embedders)
         .with_context(|| format!("{}: computing features", input.display()))?;
     let feature_seconds = started.elapsed().as_secs_f64();
 

@@ -119,7 +119,7 @@ pub fn run(options: &Options, on_step: &mut dyn FnMut(Step)) -> Result<Report> {
         features: options
             .features
             .clone()
-            .unwrap_or_else(|| Feature::ALL.to_vec()),
+            .unwrap_or_else(|| Feature::LIBROSA.to_vec()),
         jobs: options.jobs,
         shard: None,
     };

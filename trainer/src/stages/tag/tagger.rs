@@ -2,8 +2,10 @@
 //! `artifacts` work anywhere without files beside them.
 
 use anyhow::Result;
+use genrescope_core::Feature;
+use genrescope_core::features::Source;
 use genrescope_core::model::burn::prelude::Device;
-use genrescope_core::musicnn::net::{Tagger, Taggram};
+use genrescope_core::musicnn::net::{Embedders, Tagger, Taggram};
 use genrescope_core::musicnn::{PATCH_SECONDS, TagModel};
 use serde_json::{Value, json};
 
@@ -17,6 +19,20 @@ pub fn tagger(model: TagModel) -> Result<Tagger> {
         TagModel::Mtt => MTT_WEIGHTS,
     };
     Ok(Tagger::load(model, bytes.to_vec(), &Device::flex())?)
+}
+
+/// The MusiCNN models whose embeddings `features` hold, loaded: what `compute_with` needs
+/// for them (nothing is loaded when there are none).
+pub fn embedders(features: &[Feature]) -> Result<Embedders> {
+    let mut taggers: Vec<Tagger> = Vec::new();
+    for f in features {
+        if let Source::Embedding(model) = f.spec().source
+            && !taggers.iter().any(|t| t.model == model)
+        {
+            taggers.push(tagger(model)?);
+        }
+    }
+    Ok(Embedders { taggers })
 }
 
 /// `genrescope tag --json`'s object: the model, its 50 tags in the original's order, the

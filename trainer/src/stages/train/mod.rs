@@ -58,10 +58,16 @@ pub struct Hyper {
     pub batch_size: usize,
     /// Adam's learning rate.
     pub lr: f64,
+    /// Adam's weight decay (an L2 penalty added to the gradients).
+    pub weight_decay: f64,
+    /// Early stopping: training stops after this many epochs without a better validation
+    /// epoch (0: every epoch runs).
+    pub patience: usize,
 }
 
 impl Default for Hyper {
-    /// 12 epochs on flex, seed 42, batches of 16, learning rate 1e-3.
+    /// 12 epochs on flex, seed 42, batches of 16, learning rate 1e-3, weight decay 1e-4,
+    /// patience 5.
     fn default() -> Self {
         Hyper {
             epochs: 12,
@@ -69,6 +75,8 @@ impl Default for Hyper {
             seed: 42,
             batch_size: 16,
             lr: 1e-3,
+            weight_decay: 1e-4,
+            patience: 5,
         }
     }
 }
@@ -84,6 +92,12 @@ impl Hyper {
         }
         if !(self.lr > 0.0 && self.lr.is_finite()) {
             bail!("flag --lr: must be a positive number, got {}", self.lr);
+        }
+        if !(self.weight_decay >= 0.0 && self.weight_decay.is_finite()) {
+            bail!(
+                "flag --weight-decay: must be zero or a positive number, got {}",
+                self.weight_decay
+            );
         }
         Ok(())
     }
@@ -122,6 +136,8 @@ struct Settings {
     seed: u64,
     batch_size: usize,
     lr: f64,
+    weight_decay: f64,
+    patience: usize,
     backend: String,
     rows: usize,
     track_ids_fnv: String,
@@ -187,6 +203,8 @@ pub fn run(options: &Options) -> Result<Report> {
         seed: hyper.seed,
         batch_size: hyper.batch_size,
         lr: hyper.lr,
+        weight_decay: hyper.weight_decay,
+        patience: hyper.patience,
         backend: hyper.backend.name().into(),
         rows: store.manifest.rows,
         track_ids_fnv: fnv(store.track_ids.iter().copied()),
@@ -310,6 +328,8 @@ fn train_one(
         epochs: settings.epochs,
         batch_size: settings.batch_size,
         lr: settings.lr,
+        weight_decay: settings.weight_decay,
+        patience: settings.patience,
         seed: settings.seed ^ 0x7EA1_0000 ^ feature as u64,
     };
     let Fitted {
