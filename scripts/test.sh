@@ -30,7 +30,7 @@ bash scripts/s3-server.sh install || status=1
 log "native tests (cargo test --release, with the trainer's ndarray and wgpu backends and object storage)"
 cargo test "${NATIVE_TESTS[@]}" || status=1
 
-log "stages 0-3 and tag read back by pandas, pyarrow, numpy and scikit-learn (tests/python/check_{stage1,stage3,tags}.py)"
+log "stages 0-3, tag and embed read back by pandas, pyarrow, numpy and scikit-learn (tests/python/check_{stage1,stage3,tags,embeddings}.py)"
 # A new shell with its own `set -e`: in a subshell that `||` tests, `set -e` is off and only the
 # last command's status would count.
 bash -euo pipefail <<'CHECKS' || status=1
@@ -48,6 +48,8 @@ bash -euo pipefail <<'CHECKS' || status=1
   "$bin" tag "$work/demo/fma_small" -o "$work/tags.parquet" 2>/dev/null
   "$bin" tag "$work/demo/fma_small" -o "$work/tags.jsonl" 2>/dev/null
   "$py" tests/python/check_tags.py "$work/demo/fma_small" "$work/tags.parquet" "$work/tags.jsonl"
+  "$bin" embed "$work/demo/fma_small" -o "$work/embeddings.parquet" 2>/dev/null
+  "$py" tests/python/check_embeddings.py "$work/embeddings.parquet" "$work/tags.parquet"
 CHECKS
 
 log "scale-out: deploy/ syntax, and the Slurm array chain on a one-node cluster (tests/scaleout/)"

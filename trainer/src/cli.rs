@@ -40,6 +40,8 @@ pub enum Command {
     Artifacts(ArtifactsArgs),
     /// Tag one audio file with the pretrained MusiCNN (50 tags per 3 s patch, no training needed).
     Tag(TagArgs),
+    /// MusiCNN's embedding of audio files: the penultimate layer per 3 s patch, pooled.
+    Embed(EmbedArgs),
 }
 
 impl Command {
@@ -55,6 +57,7 @@ impl Command {
             Command::Features(_) => "features",
             Command::Artifacts(_) => "artifacts",
             Command::Tag(_) => "tag",
+            Command::Embed(_) => "embed",
         }
     }
 }
@@ -79,33 +82,47 @@ impl From<TagModelArg> for genrescope_core::musicnn::TagModel {
 
 #[derive(Debug, Args)]
 pub struct TagArgs {
+    #[command(flatten)]
+    pub files: FileBatch,
+    /// How many tags (and genres) to print.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub top: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct EmbedArgs {
+    #[command(flatten)]
+    pub files: FileBatch,
+}
+
+/// The files `tag` and `embed` run MusiCNN over, and where the results go.
+#[derive(Debug, Args)]
+pub struct FileBatch {
     /// Audio files (MP3, FLAC, OGG/Vorbis or WAV) and folders, searched recursively for
-    /// them (paths, or object-store URLs: an object, or a prefix); each whole file is tagged.
+    /// them (paths, or object-store URLs: an object, or a prefix); each whole file is analysed.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<Location>,
     /// Which pretrained model.
     #[arg(long, value_enum, default_value_t = TagModelArg::Msd)]
     pub model: TagModelArg,
-    /// How many tags (and genres) to print.
-    #[arg(long, default_value_t = 5, value_name = "N")]
-    pub top: usize,
-    /// Print one JSON object per file (JSON Lines): path, model, tags, patches (50
-    /// activations per 3 s patch), mean.
+    /// Print one JSON object per file (JSON Lines): `tag`: path, model, tags, patches (50
+    /// activations per 3 s patch), mean; `embed`: path, model, patches (the 200 values of the
+    /// penultimate layer per 3 s patch), mean, std, tags_mean.
     #[arg(long)]
     pub json: bool,
-    /// Write the tags to a file instead, resumable: `.parquet` (path, model, seconds,
-    /// patches, mean) or `.jsonl`. Files that fail are listed in `<name>.failures.csv`
-    /// beside it (a path or an object-store URL).
+    /// Write the results to a file instead, resumable: `.parquet` (path, model, seconds and
+    /// the JSON's arrays as columns) or `.jsonl`. Files that fail are listed in
+    /// `<name>.failures.csv` beside it (a path or an object-store URL).
     #[arg(short, long, value_name = "FILE|URL")]
     pub output: Option<Location>,
-    /// Files tagged at once [default: every core].
+    /// Files analysed at once [default: every core].
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
-    /// Refuse damaged files (corrupt frames, cut off mid-frame) instead of tagging what
+    /// Refuse damaged files (corrupt frames, cut off mid-frame) instead of analysing what
     /// decoded with a warning.
     #[arg(long)]
     pub strict: bool,
-    /// Tag only shard I of N of the files found; with -o, into
+    /// Analyse only shard I of N of the files found; with -o, into
     /// `<name>.shard-I-of-N.<ext>` beside it.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<Shard>,
@@ -160,11 +177,17 @@ pub struct TrainArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("music").required(true).args(["fma", "folders"])))]
 pub struct PipelineArgs {
     /// An FMA folder holding `fma_metadata/` and the audio (`fma_small/`, or the --subset's);
     /// a path or an object-store URL.
     #[arg(long, value_name = "DIR|URL")]
-    pub fma: Location,
+    pub fma: Option<Location>,
+    /// Your own music instead: every subfolder of DIR is a genre (its name), every audio file
+    /// in it (MP3, FLAC, OGG/Vorbis, WAV; searched recursively) a track. The split is a
+    /// stratified 80/10/10 drawn from --seed.
+    #[arg(long, value_name = "DIR")]
+    pub folders: Option<PathBuf>,
     /// The work folder: generalised/, signals/, features/, models/.
     #[arg(short, long, value_name = "DIR|URL")]
     pub output: Location,
@@ -177,7 +200,12 @@ pub struct PipelineArgs {
     #[arg(long, default_value = "all", value_name = "LIST")]
     pub features: String,
     /// The FMA download the audio folder holds: small, medium, large or full.
-    #[arg(long, default_value = "small", value_name = "NAME")]
+    #[arg(
+        long,
+        default_value = "small",
+        value_name = "NAME",
+        conflicts_with = "folders"
+    )]
     pub subset: String,
     #[command(flatten)]
     pub signal: WindowArgs,

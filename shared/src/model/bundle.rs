@@ -45,6 +45,37 @@ pub struct BundleManifest {
     pub models: Vec<ModelEntry>,
     /// Test-split figures of the ensemble (the mean of the models' probabilities).
     pub ensemble: Option<ModelMetrics>,
+    /// What the models were trained on; absent in bundles written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset: Option<Dataset>,
+}
+
+/// What a bundle was trained on: the page and `genrescope artifacts` say plainly when it was
+/// the synthesised demo data, whose genres mean nothing for real music.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dataset {
+    /// `fma_small` (FMA's download), or the genre folder's name (`pipeline --folders`).
+    pub name: String,
+    /// Tracks in the training, validation and test splits together.
+    pub tracks: usize,
+    /// Whether the audio was synthesised (`genrescope demo-data`) rather than recorded music.
+    pub synthesised: bool,
+}
+
+impl Dataset {
+    /// The line the page and `artifacts` show about it: a warning when synthesised.
+    pub fn notice(&self) -> String {
+        if self.synthesised {
+            format!(
+                "these models were trained on {} synthesised demo tracks ({}), not on real \
+                 music: their genres are a demonstration, not a classifier's answer",
+                self.tracks, self.name
+            )
+        } else {
+            format!("trained on {} tracks of {}", self.tracks, self.name)
+        }
+    }
 }
 
 /// One feature's model in a bundle.

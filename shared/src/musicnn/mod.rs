@@ -443,7 +443,7 @@ fn mean_and_std(rows: &[Vec<f32>], width: usize) -> (Vec<f32>, Vec<f32>) {
 /// One MusiCNN run over a whole track, kept per patch: the page and `genrescope artifacts`
 /// run the network once over the track (for its tags) and give each timeline window the
 /// `musicnn` feature of the patches inside it ([`patches_in`]).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TrackAnalysis {
     /// The model that ran.
     pub model: Option<TagModel>,
@@ -454,6 +454,17 @@ pub struct TrackAnalysis {
 }
 
 impl TrackAnalysis {
+    /// A stand-in run of `model`: one patch whose activations are all zero. Warming a bundle
+    /// up (the page predicts silence once on loading) needs the `musicnn` head's input, not
+    /// MusiCNN's answer.
+    pub fn zeros(model: TagModel) -> TrackAnalysis {
+        TrackAnalysis {
+            model: Some(model),
+            penultimate: vec![vec![0.0; N_PENULTIMATE]],
+            tags: vec![vec![0.0; N_TAGS]],
+        }
+    }
+
     /// The embedding of the patches inside `[start, end)` seconds of the track.
     pub fn window(&self, model: TagModel, start: f64, end: f64) -> Embedding {
         let r = patches_in(self.tags.len(), start, end);

@@ -14,6 +14,7 @@ mod transform;
 use std::process::ExitCode;
 
 use crate::cli::{Cli, Command};
+use crate::stages::tag::Product;
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Pipeline(args) => pipeline::run(&args),
         Command::Features(args) => features::run(&args),
         Command::Artifacts(args) => artifacts::run(&args),
-        Command::Tag(args) => tag::run(&args),
+        Command::Tag(args) => tag::run(&args.files, Product::Tags, args.top),
+        Command::Embed(args) => tag::run(&args.files, Product::Embedding, 5),
     }
 }

@@ -1,5 +1,6 @@
-//! `genrescope tag`: the command line of [`crate::stages::tag`]: results as text or JSON
-//! Lines on stdout, or into a resumable file; failures and damage on stderr.
+//! `genrescope tag` and `genrescope embed`: the command line of [`crate::stages::tag`]:
+//! results as text or JSON Lines on stdout, or into a resumable file; failures and damage on
+//! stderr.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -10,12 +11,13 @@ use anyhow::{Result, bail};
 use genrescope_core::audio::DamagePolicy;
 use genrescope_core::musicnn::PATCH_SECONDS;
 
-use crate::cli::TagArgs;
+use crate::cli::FileBatch;
 use crate::stages::tag::sink::{self, Tagged};
-use crate::stages::tag::{self, Observer, Options};
+use crate::stages::tag::{self, Observer, Options, Product};
 use crate::track::damage_warning;
 
-pub fn run(args: &TagArgs) -> Result<ExitCode> {
+/// Runs `tag` (`Product::Tags`, printing the `top` tags) or `embed`.
+pub fn run(args: &FileBatch, product: Product, top: usize) -> Result<ExitCode> {
     if let Some(path) = &args.output
         && args.json
         && !is_jsonl(Path::new(&path.file_name()))
@@ -25,6 +27,7 @@ pub fn run(args: &TagArgs) -> Result<ExitCode> {
     let options = Options {
         inputs: args.inputs.clone(),
         model: args.model.into(),
+        product,
         output: args.output.clone(),
         jobs: args.jobs,
         policy: if args.strict {
@@ -36,6 +39,7 @@ pub fn run(args: &TagArgs) -> Result<ExitCode> {
     };
     let mut printer = Printer {
         args,
+        top,
         one_file: false,
     };
     let report = tag::run(&options, &mut printer)?;
@@ -50,7 +54,8 @@ pub fn run(args: &TagArgs) -> Result<ExitCode> {
 }
 
 struct Printer<'a> {
-    args: &'a TagArgs,
+    args: &'a FileBatch,
+    top: usize,
     one_file: bool,
 }
 
@@ -61,7 +66,7 @@ impl Observer for Printer<'_> {
     }
 
     fn tagged(&mut self, t: &Tagged, seconds: f64) -> Result<()> {
-        print_result(t, self.args, seconds, self.one_file)
+        print_result(t, self, seconds)
     }
 
     fn failed(&mut self, path: &str, reason: &str) {
@@ -74,14 +79,14 @@ impl Observer for Printer<'_> {
 }
 
 /// One file's result on stdout: a JSON Lines record or the text report.
-fn print_result(t: &Tagged, args: &TagArgs, seconds: f64, one_file: bool) -> Result<()> {
-    let text = if args.json {
+fn print_result(t: &Tagged, printer: &Printer, seconds: f64) -> Result<()> {
+    let text = if printer.args.json {
         format!("{}\n", sink::record(t))
-    } else if one_file {
-        report(t, args.top, seconds)?
+    } else if printer.one_file {
+        report(t, printer.top, seconds)?
     } else {
         // A blank line between files.
-        format!("{}\n", report(t, args.top, seconds)?)
+        format!("{}\n", report(t, printer.top, seconds)?)
     };
     let mut stdout = std::io::stdout().lock();
     match stdout
@@ -113,6 +118,14 @@ fn report(t: &Tagged, top: usize, seconds: f64) -> Result<String> {
         if taggram.patches.len() == 1 { "" } else { "es" },
         taggram.model.original_name(),
     )?;
+    if let Some(e) = &t.embedding {
+        writeln!(
+            out,
+            "embedding: {} values per patch; mean, std and tags' mean pooled ({} values; --json or -o writes them)",
+            e.mean.len(),
+            e.feature_values().len()
+        )?;
+    }
     writeln!(out, "tags:   {}", fmt(&taggram.top(top)))?;
     let genres = taggram.genres();
     writeln!(out, "genres: {}", fmt(&genres[..genres.len().min(top)]))?;
@@ -141,8 +154,12 @@ fn summary(options: &Options, report: &tag::Report) {
         }
         _ => String::new(),
     };
+    let done = match options.product {
+        Product::Tags => "tagged",
+        Product::Embedding => "embedded",
+    };
     eprintln!(
-        "{} files: {} tagged, {} already done, {failed} failed{failures}; {:.1} s, {:.1} files/s",
+        "{} files: {} {done}, {} already done, {failed} failed{failures}; {:.1} s, {:.1} files/s",
         report.files,
         report.tagged,
         report.resumed,

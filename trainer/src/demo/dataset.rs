@@ -389,8 +389,10 @@ fn shuffle<T>(items: &mut [T], rng: &mut SplitMix64) {
 /// `false`, writing nothing, when `out` already holds the dataset of these settings.
 pub fn write(out: &Path, settings: &DemoSettings) -> Result<bool> {
     let marker = out.join("demo.json");
+    let record = out.join("fma_metadata").join(crate::fma::clean::DATASET);
     if let Ok(bytes) = fs::read(&marker)
         && serde_json::from_slice::<DemoSettings>(&bytes).ok().as_ref() == Some(settings)
+        && record.exists()
     {
         return Ok(false);
     }
@@ -444,6 +446,15 @@ pub fn write(out: &Path, settings: &DemoSettings) -> Result<bool> {
         Ok(())
     })?;
     write_json(&out.join("demo-tracks.json"), &tracks)?;
+    // Whoever trains on it is told, and tells the page: these genres are synthesised.
+    write_json(
+        &record,
+        &crate::fma::clean::Dataset {
+            name: "genrescope demo-data".into(),
+            tracks: tracks.len(),
+            synthesised: true,
+        },
+    )?;
     write_json(&marker, settings)?;
     Ok(true)
 }

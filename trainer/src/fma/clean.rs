@@ -10,6 +10,8 @@ use arrow_array::{Array, BooleanArray, Float64Array, Int64Array, RecordBatch, St
 use arrow_schema::{DataType, Field, Schema};
 use serde::{Deserialize, Serialize};
 
+pub use genrescope_core::model::bundle::Dataset;
+
 use crate::formats::output::{write_atomic, write_json};
 use crate::formats::table::{column, read_parquet, write_parquet};
 
@@ -19,6 +21,9 @@ pub const PARQUET: &str = "tracks.parquet";
 pub const CSV: &str = "tracks.csv";
 /// The sorted list of genre titles; a track's `label` indexes it.
 pub const CLASSES: &str = "classes.json";
+/// What the tracks are ([`Dataset`]): written by `demo-data` into its `fma_metadata/`, by
+/// `generalise` and `pipeline --folders` beside the table; `train` copies it into the bundle.
+pub const DATASET: &str = "dataset.json";
 
 /// One row of the cleaned table.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -171,6 +176,24 @@ fn read_table_parquet(path: &Path) -> Result<Vec<CleanTrack>> {
         }
     }
     Ok(tracks)
+}
+
+/// The [`DATASET`] record in the folder `dir`, or beside the table file `dir` names; `None`
+/// where there is none (FMA's own metadata, a folder written before it was recorded).
+pub fn read_dataset(dir: &Path) -> Result<Option<Dataset>> {
+    let path = if dir.is_dir() {
+        dir.join(DATASET)
+    } else {
+        dir.with_file_name(DATASET)
+    };
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .with_context(|| format!("{} is not a dataset record", path.display()))
 }
 
 #[cfg(test)]

@@ -323,9 +323,13 @@ fn write_predictions(
                 "top": classes[argmax(p)],
             })).collect::<Vec<_>>(),
             "true_genre": track.map(|t| &t.genre),
+            "dataset": bundle.manifest.dataset,
         }),
     )?;
     run.listed("predictions.json")?;
+    if let Some(d) = bundle.manifest.dataset.as_ref().filter(|d| d.synthesised) {
+        eprintln!("genrescope: note: {}", d.notice());
+    }
     predictions_png(
         &run.stage.path("predictions.png"),
         &format!(

@@ -103,6 +103,18 @@ pub fn run(options: &Options) -> Result<Report> {
 
     fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     fma::clean::write(&out, &rows, &classes)?;
+    let dataset = fma::clean::read_dataset(meta)?.unwrap_or_else(|| fma::clean::Dataset {
+        name: "FMA".into(),
+        tracks: 0,
+        synthesised: false,
+    });
+    write_json(
+        &out.join(fma::clean::DATASET),
+        &fma::clean::Dataset {
+            tracks: rows.len(),
+            ..dataset
+        },
+    )?;
     report.unknown_genre_ids = unknown.ids.into_iter().collect();
     report.unknown_genre_top = unknown.titles.into_iter().collect();
     report.tracks = rows.len();

@@ -9,6 +9,7 @@ pub mod artifacts;
 pub mod demo_data;
 pub mod extract;
 pub mod features;
+pub mod folders;
 pub mod generalise;
 pub mod pipeline;
 pub mod tag;

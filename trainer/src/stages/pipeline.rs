@@ -1,5 +1,5 @@
-//! `pipeline`: stages 0–3 on one FMA folder, into one work folder, composed from the stage
-//! functions.
+//! `pipeline`: stages 0–3 on one FMA folder or a folder of genre folders, into one work
+//! folder, composed from the stage functions.
 //!
 //! `<work>/generalised`, `<work>/signals`, `<work>/features`, `<work>/models`. Every stage
 //! resumes and skips what is complete (generalise's `report.json` newer than the metadata,
@@ -12,18 +12,26 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use genrescope_core::Feature;
 
-use super::{SignalWindow, extract, generalise, train, transform};
+use super::{SignalWindow, extract, folders, generalise, train, transform};
 use crate::location::Location;
+
+/// The music the pipeline learns from.
+#[derive(Clone, Debug)]
+pub enum Source {
+    /// An FMA folder (or prefix) holding `fma_metadata/` and the audio (`fma_<subset>/`), and
+    /// the download it holds (`small`, …).
+    Fma { root: Location, subset: String },
+    /// A folder whose subfolders are genres ([`folders`]).
+    Folders(std::path::PathBuf),
+}
 
 /// What the pipeline runs on, and how.
 #[derive(Clone, Debug)]
 pub struct Options {
-    /// An FMA folder (or prefix) holding `fma_metadata/` and the audio (`fma_<subset>/`).
-    pub fma: Location,
+    /// The music.
+    pub source: Source,
     /// The work folder (or prefix).
     pub output: Location,
-    /// The FMA download the audio folder holds.
-    pub subset: String,
     /// The window cut from every track.
     pub window: SignalWindow,
     /// The features to extract and train; all of them when `None`.
@@ -43,6 +51,8 @@ pub enum Step<'a> {
     Skipped(&'a Location),
     /// Stage 0 finished.
     Generalised(&'a generalise::Report),
+    /// Stage 0 listed the genre folders.
+    Catalogued(&'a folders::Report),
     /// Stage 1 finished.
     Transformed(&'a transform::Report, &'a transform::Options),
     /// Stage 2 finished.
@@ -65,20 +75,6 @@ pub struct Report {
 /// Runs stages 0–3, telling `on_step` about each as it goes.
 pub fn run(options: &Options, on_step: &mut dyn FnMut(Step)) -> Result<Report> {
     let started = Instant::now();
-    let fma = &options.fma;
-    let metadata = fma.join("fma_metadata");
-    let audio = fma.join(&format!("fma_{}", options.subset));
-    for (p, what) in [(&metadata, "metadata"), (&audio, "audio")] {
-        if let Some(p) = p.as_local()
-            && !p.is_dir()
-        {
-            bail!(
-                "{fma}: no {what} folder {} (an FMA folder holds fma_metadata/ and fma_{}/)",
-                p.display(),
-                options.subset
-            );
-        }
-    }
     let work = &options.output;
     let generalised = work.join("generalised");
     let signals = work.join("signals");
@@ -86,16 +82,22 @@ pub fn run(options: &Options, on_step: &mut dyn FnMut(Step)) -> Result<Report> {
     let models = work.join("models");
 
     on_step(Step::Stage(0, "generalise"));
-    if complete(&generalised, &metadata)? {
-        on_step(Step::Skipped(&generalised));
-    } else {
-        let report = generalise::run(&generalise::Options {
-            metadata_path: metadata,
-            output: Some(generalised.clone()),
-        })
-        .context("stage 0 (generalise)")?;
-        on_step(Step::Generalised(&report));
-    }
+    let (audio, subset) = match &options.source {
+        Source::Fma { root, subset } => {
+            let audio = generalise_fma(root, subset, &generalised, on_step)?;
+            (audio, subset.clone())
+        }
+        Source::Folders(root) => {
+            let report = folders::run(&folders::Options {
+                root: root.clone(),
+                output: generalised.clone(),
+            })
+            .context("stage 0 (the genre folders)")?;
+            on_step(Step::Catalogued(&report));
+            // The table has no FMA subsets: `full` holds every track.
+            (Location::Local(root.clone()), "full".to_owned())
+        }
+    };
 
     on_step(Step::Stage(1, "transform"));
     let transform = transform::Options {
@@ -104,7 +106,7 @@ pub fn run(options: &Options, on_step: &mut dyn FnMut(Step)) -> Result<Report> {
         output: signals.clone(),
         window: options.window,
         min_length: None,
-        subset: options.subset.clone(),
+        subset,
         jobs: options.jobs,
         batch_size: transform::DEFAULT_BATCH_SIZE,
         shard: None,
@@ -141,6 +143,38 @@ pub fn run(options: &Options, on_step: &mut dyn FnMut(Step)) -> Result<Report> {
         models,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Stage 0 on an FMA folder, skipped when its output is complete; returns the audio folder.
+fn generalise_fma(
+    fma: &Location,
+    subset: &str,
+    generalised: &Location,
+    on_step: &mut dyn FnMut(Step),
+) -> Result<Location> {
+    let metadata = fma.join("fma_metadata");
+    let audio = fma.join(&format!("fma_{subset}"));
+    for (p, what) in [(&metadata, "metadata"), (&audio, "audio")] {
+        if let Some(p) = p.as_local()
+            && !p.is_dir()
+        {
+            bail!(
+                "{fma}: no {what} folder {} (an FMA folder holds fma_metadata/ and fma_{subset}/)",
+                p.display(),
+            );
+        }
+    }
+    if complete(generalised, &metadata)? {
+        on_step(Step::Skipped(generalised));
+    } else {
+        let report = generalise::run(&generalise::Options {
+            metadata_path: metadata,
+            output: Some(generalised.clone()),
+        })
+        .context("stage 0 (generalise)")?;
+        on_step(Step::Generalised(&report));
+    }
+    Ok(audio)
 }
 
 /// generalise writes `report.json` after its tables: complete when it is there and newer than

@@ -82,7 +82,9 @@ pub fn collect(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-fn walk(dir: &Path, found: &mut impl FnMut(PathBuf)) -> Result<()> {
+/// Calls `found` with every audio file under `dir` (by extension, hidden ones skipped), in sorted
+/// order.
+pub fn walk(dir: &Path, found: &mut impl FnMut(PathBuf)) -> Result<()> {
     let mut entries: Vec<_> = fs::read_dir(dir)
         .and_then(|r| r.collect::<std::io::Result<Vec<_>>>())
         .with_context(|| format!("cannot list the folder {}", dir.display()))?;
@@ -105,7 +107,8 @@ fn walk(dir: &Path, found: &mut impl FnMut(PathBuf)) -> Result<()> {
     Ok(())
 }
 
-fn is_audio(path: &Path) -> bool {
+/// Whether `path` has an audio file's extension.
+pub fn is_audio(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))

@@ -1,4 +1,5 @@
-//! Stage `tag`: MusiCNN's tags for audio files, one or a whole dataset.
+//! Stages `tag` and `embed`: MusiCNN's tags, or its embedding, for audio files, one or a
+//! whole dataset.
 //!
 //! Files are tagged `jobs` at a time (each file's patches shared by the cores as well);
 //! results go to the caller (the command prints them) or to a resumable output file (see
@@ -36,6 +37,8 @@ pub struct Options {
     pub inputs: Vec<Location>,
     /// Which pretrained model.
     pub model: TagModel,
+    /// Tags or embeddings.
+    pub product: Product,
     /// A resumable `.parquet` or `.jsonl` file (or object); the caller gets each result when
     /// `None`.
     pub output: Option<Location>,
@@ -64,6 +67,33 @@ impl Options {
             None => format!("{stem}.{}", shard.name()),
         };
         Some(out.sibling(&name))
+    }
+}
+
+/// What a run gives per file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Product {
+    /// The tag activations per patch, and their mean (`genrescope tag`).
+    Tags,
+    /// The penultimate layer per patch, pooled (`genrescope embed`); the tags come with it.
+    Embedding,
+}
+
+impl Product {
+    /// What a file of results holds, as an error line names it.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Product::Tags => "tags",
+            Product::Embedding => "embeddings",
+        }
+    }
+
+    /// The command that writes it.
+    pub fn command(self) -> &'static str {
+        match self {
+            Product::Tags => "genrescope tag",
+            Product::Embedding => "genrescope embed",
+        }
     }
 }
 
@@ -111,7 +141,7 @@ pub fn run(options: &Options, observer: &mut dyn Observer) -> Result<Report> {
     };
     let (mut output, done) = match &output_file {
         Some(path) => {
-            let (o, done) = Output::open(path, options.model)?;
+            let (o, done) = Output::open(path, options.model, options.product)?;
             (Some(o), done)
         }
         None => (None, HashSet::new()),
@@ -136,6 +166,7 @@ pub fn run(options: &Options, observer: &mut dyn Observer) -> Result<Report> {
         &Work {
             todo: &todo,
             tagger: &tagger,
+            product: options.product,
             pool: &pool,
             policy: options.policy,
             jobs,
@@ -175,6 +206,7 @@ pub fn run(options: &Options, observer: &mut dyn Observer) -> Result<Report> {
 struct Work<'a> {
     todo: &'a [&'a Location],
     tagger: &'a Tagger,
+    product: Product,
     pool: &'a rayon::ThreadPool,
     policy: DamagePolicy,
     jobs: usize,
@@ -207,7 +239,7 @@ fn tag_all(
                         return;
                     }
                     let t = Instant::now();
-                    let result = tag_file(work.tagger, path, work.policy);
+                    let result = tag_file(work, path);
                     let _ = tx.send((path.to_string(), result, t.elapsed().as_secs_f64()));
                 });
             });
@@ -242,19 +274,25 @@ fn tag_all(
     })
 }
 
-/// Decodes and tags one file; the error is the reason, without the path.
-fn tag_file(tagger: &Tagger, path: &Location, policy: DamagePolicy) -> Result<Tagged, String> {
+/// Decodes and tags (or embeds) one file; the error is the reason, without the path.
+fn tag_file(work: &Work, path: &Location) -> Result<Tagged, String> {
     // A decoder that panics on a hostile file costs that file, not the batch.
     let result = catch_unwind(AssertUnwindSafe(|| -> Result<Tagged, String> {
-        let track =
-            crate::track::load_at(path, &Window::whole(SR), policy).map_err(|e| e.to_string())?;
-        let taggram = tagger
-            .tag(&track.samples)
-            .map_err(|e| format!("tagging with MusiCNN: {e}"))?;
+        let track = crate::track::load_at(path, &Window::whole(SR), work.policy)
+            .map_err(|e| e.to_string())?;
+        let failed = |e: genrescope_core::Error| format!("running MusiCNN: {e}");
+        let (taggram, embedding) = match work.product {
+            Product::Tags => (work.tagger.tag(&track.samples).map_err(failed)?, None),
+            Product::Embedding => {
+                let (taggram, embedding) = work.tagger.analyse(&track.samples).map_err(failed)?;
+                (taggram, Some(embedding))
+            }
+        };
         Ok(Tagged {
             path: path.to_string(),
             seconds: track.samples.len() as f64 / f64::from(SR),
             taggram,
+            embedding,
             damage: track.damage,
         })
     }));

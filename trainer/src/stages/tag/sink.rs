@@ -1,4 +1,4 @@
-//! Where `genrescope tag`'s results go: stdout (text or JSON Lines), or a resumable file.
+//! Where `genrescope tag`'s and `genrescope embed`'s results go: stdout (text or JSON Lines), or a resumable file.
 //!
 //! - `.jsonl`: one record per line, appended and flushed as each file is tagged. A rerun
 //!   reads the records back, skips their files and cuts a line torn by `kill -9`.
@@ -22,12 +22,13 @@ use arrow_buffer::OffsetBuffer;
 use arrow_schema::{DataType, Field, Schema};
 use genrescope_core::audio::Damage;
 use genrescope_core::musicnn::net::Taggram;
-use genrescope_core::musicnn::{N_TAGS, PATCH_SECONDS, TagModel};
+use genrescope_core::musicnn::{Embedding, N_PENULTIMATE, N_TAGS, PATCH_SECONDS, TagModel};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::Value;
 
-use super::tagger::taggram_json;
+use super::Product;
+use super::tagger::{embedding_json, taggram_json};
 use crate::formats::output::write_atomic;
 use crate::formats::table::{column, parquet_batches, write_parquet, write_parquet_streamed};
 
@@ -39,13 +40,19 @@ pub struct Tagged {
     pub seconds: f64,
     /// MusiCNN's activations.
     pub taggram: Taggram,
+    /// Its penultimate layer, pooled: `embed`'s result.
+    pub embedding: Option<Embedding>,
     /// What was wrong with the file, when it was tagged as far as it decoded.
     pub damage: Damage,
 }
 
-/// The JSON Lines record of one file: [`taggram_json`] with its path and length.
+/// The JSON Lines record of one file: [`embedding_json`] when it was embedded, else
+/// [`taggram_json`], with its path and length.
 pub fn record(t: &Tagged) -> Value {
-    let mut v = taggram_json(&t.taggram);
+    let mut v = match &t.embedding {
+        Some(e) => embedding_json(e),
+        None => taggram_json(&t.taggram),
+    };
     v["path"] = t.path.clone().into();
     v["seconds"] = t.seconds.into();
     if !t.damage.is_none() {
@@ -61,20 +68,25 @@ pub enum Output {
 }
 
 impl Output {
-    /// Opens `path` for `model` (its format from the extension), returning the files an
-    /// earlier run already tagged.
-    pub fn open(path: &Path, model: TagModel) -> Result<(Output, HashSet<String>)> {
+    /// Opens `path` for `model`'s `product` (its format from the extension), returning the
+    /// files an earlier run already did.
+    pub fn open(
+        path: &Path,
+        model: TagModel,
+        product: Product,
+    ) -> Result<(Output, HashSet<String>)> {
+        let kind = Kind { model, product };
         let ext = path
             .extension()
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase);
         match ext.as_deref() {
             Some("parquet") => {
-                let (t, done) = ParquetTable::open(path, model)?;
+                let (t, done) = ParquetTable::open(path, kind)?;
                 Ok((Output::Parquet(Box::new(t)), done))
             }
             Some("jsonl" | "ndjson" | "json") => {
-                let (j, done) = JsonLines::open(path, model)?;
+                let (j, done) = JsonLines::open(path, kind)?;
                 Ok((Output::Jsonl(j), done))
             }
             _ => bail!(
@@ -122,12 +134,41 @@ pub fn write_failures(path: &Path, failures: &[(String, String)]) -> Result<()> 
     })
 }
 
-fn other_model(path: &Path, found: &str, model: TagModel) -> anyhow::Error {
-    anyhow::anyhow!(
-        "{} holds tags of the model `{found}`, not `{}`; choose another --output or --model",
-        path.display(),
-        model.name()
-    )
+/// What an output file holds: one model's tags or embeddings.
+#[derive(Clone, Copy, Debug)]
+pub struct Kind {
+    pub model: TagModel,
+    pub product: Product,
+}
+
+impl Kind {
+    /// Checks that a file's record (or table) of `model`, holding embeddings or not, is this
+    /// kind.
+    fn check(self, path: &Path, model: &str, embeddings: bool) -> Result<()> {
+        let product = if embeddings {
+            Product::Embedding
+        } else {
+            Product::Tags
+        };
+        if product != self.product {
+            bail!(
+                "{} holds {} (`{}`), not {}; choose another --output",
+                path.display(),
+                product.noun(),
+                product.command(),
+                self.product.noun()
+            );
+        }
+        if model != self.model.name() {
+            bail!(
+                "{} holds {} of the model `{model}`, not `{}`; choose another --output or --model",
+                path.display(),
+                product.noun(),
+                self.model.name()
+            );
+        }
+        Ok(())
+    }
 }
 
 pub struct JsonLines {
@@ -135,7 +176,7 @@ pub struct JsonLines {
 }
 
 impl JsonLines {
-    fn open(path: &Path, model: TagModel) -> Result<(JsonLines, HashSet<String>)> {
+    fn open(path: &Path, kind: Kind) -> Result<(JsonLines, HashSet<String>)> {
         let mut file = fs::OpenOptions::new()
             .read(true)
             .append(true)
@@ -158,22 +199,26 @@ impl JsonLines {
             number += 1;
             let whole = line.ends_with('\n');
             let parsed = serde_json::from_str::<Value>(line.trim_end()).ok();
-            let fields = parsed
-                .as_ref()
-                .and_then(|v| Some((v.get("path")?.as_str()?, v.get("model")?.as_str()?)));
+            let fields = parsed.as_ref().and_then(|v| {
+                let embedded = v.get("tags_mean").is_some();
+                Some((
+                    v.get("path")?.as_str()?,
+                    v.get("model")?.as_str()?,
+                    embedded,
+                ))
+            });
             match fields {
-                Some((p, m)) if whole => {
-                    if m != model.name() {
-                        return Err(other_model(path, m, model));
-                    }
+                Some((p, m, embedded)) if whole => {
+                    kind.check(path, m, embedded)?;
                     done.insert(p.to_owned());
                     kept += n as u64;
                 }
                 // The last line, cut short when a run was killed while writing it.
                 _ if reader.fill_buf()?.is_empty() => break,
                 _ => bail!(
-                    "{} line {number} is not a `genrescope tag` record; choose another --output",
-                    path.display()
+                    "{} line {number} is not a `{}` record; choose another --output",
+                    path.display(),
+                    kind.product.command()
                 ),
             }
         }
@@ -206,24 +251,24 @@ pub const PART_SECONDS: Duration = Duration::from_secs(10);
 pub struct ParquetTable {
     path: PathBuf,
     parts: PathBuf,
-    model: TagModel,
+    kind: Kind,
     pending: Vec<Tagged>,
     since: Instant,
     next_part: usize,
 }
 
 impl ParquetTable {
-    fn open(path: &Path, model: TagModel) -> Result<(ParquetTable, HashSet<String>)> {
+    fn open(path: &Path, kind: Kind) -> Result<(ParquetTable, HashSet<String>)> {
         let parts = parts_dir(path);
         let mut done = HashSet::new();
         if path.exists() {
-            done = read_paths(path, model)?;
+            done = read_paths(path, kind)?;
         }
         fs::create_dir_all(&parts).with_context(|| format!("cannot create {}", parts.display()))?;
         let part_files = list_parts(&parts)?;
         let mut in_parts = HashSet::new();
         for part in &part_files {
-            in_parts.extend(read_paths(part, model)?);
+            in_parts.extend(read_paths(part, kind)?);
         }
         if !part_files.is_empty() && in_parts.is_subset(&done) {
             // The table was written but the run ended before the parts were removed.
@@ -235,7 +280,7 @@ impl ParquetTable {
         let table = ParquetTable {
             path: path.to_path_buf(),
             parts,
-            model,
+            kind,
             pending: Vec::new(),
             since: Instant::now(),
             next_part,
@@ -256,7 +301,7 @@ impl ParquetTable {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let batch = to_batch(self.model, &self.pending)?;
+        let batch = to_batch(self.kind, &self.pending)?;
         let part = self
             .parts
             .join(format!("part-{:06}.parquet", self.next_part));
@@ -272,7 +317,8 @@ impl ParquetTable {
         if self.path.exists() {
             sources.insert(0, self.path.clone());
         }
-        let schema = to_batch(self.model, &[])?.schema();
+        let schema = to_batch(self.kind, &[])?.schema();
+        let command = self.kind.product.command();
         // One batch in memory at a time (and one file open): a 100,000-file table is not.
         let rows = sources.iter().flat_map(|source| {
             let batches: Box<dyn Iterator<Item = Result<RecordBatch>>> =
@@ -282,9 +328,8 @@ impl ParquetTable {
                 };
             let schema = schema.clone();
             batches.map(move |b| {
-                RecordBatch::try_new(schema.clone(), b?.columns().to_vec()).with_context(|| {
-                    format!("{} is not a `genrescope tag` table", source.display())
-                })
+                RecordBatch::try_new(schema.clone(), b?.columns().to_vec())
+                    .with_context(|| format!("{} is not a `{command}` table", source.display()))
             })
         });
         write_parquet_streamed(&self.path, schema.clone(), rows)?;
@@ -317,11 +362,13 @@ fn list_parts(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(parts)
 }
 
-/// The `path` column of a tags table, checking it holds `model`'s tags.
-fn read_paths(path: &Path, model: TagModel) -> Result<HashSet<String>> {
+/// The `path` column of a tags or embeddings table, checking it holds `kind`.
+fn read_paths(path: &Path, kind: Kind) -> Result<HashSet<String>> {
     let file = fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let not_ours = || format!("{} is not a `genrescope tag` table", path.display());
+    let command = kind.product.command();
+    let not_ours = || format!("{} is not a `{command}` table", path.display());
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).with_context(not_ours)?;
+    let embedded = builder.schema().index_of("tags_mean").is_ok();
     let wanted: Vec<usize> = ["path", "model"]
         .iter()
         .map(|name| {
@@ -342,66 +389,81 @@ fn read_paths(path: &Path, model: TagModel) -> Result<HashSet<String>> {
         let paths_col = column::<StringArray>(&batch, "path").with_context(not_ours)?;
         let models = column::<StringArray>(&batch, "model").with_context(not_ours)?;
         for i in 0..batch.num_rows() {
-            if models.value(i) != model.name() {
-                return Err(other_model(path, models.value(i), model));
-            }
+            kind.check(path, models.value(i), embedded)?;
             paths.insert(paths_col.value(i).to_owned());
         }
     }
     Ok(paths)
 }
 
-/// The table's columns: `path`, `model`, `seconds`, `patches` (a list of 50 activations per
-/// 3 s patch), `mean`; the schema's metadata names the 50 tags in order and the patch length.
-fn to_batch(model: TagModel, rows: &[Tagged]) -> Result<RecordBatch> {
-    let activations = Arc::new(Field::new_list_field(DataType::Float32, false));
-    let tags = |values: Vec<f32>| -> Result<FixedSizeListArray> {
-        Ok(FixedSizeListArray::try_new(
-            activations.clone(),
-            N_TAGS as i32,
-            Arc::new(Float32Array::from(values)),
-            None,
-        )?)
-    };
-    let patches = tags(
-        rows.iter()
-            .flat_map(|r| r.taggram.patches.iter().flatten().copied())
-            .collect(),
-    )?;
-    let patch_field = Arc::new(Field::new_list_field(patches.data_type().clone(), false));
-    let patches = ListArray::try_new(
-        patch_field,
-        OffsetBuffer::from_lengths(rows.iter().map(|r| r.taggram.patches.len())),
-        Arc::new(patches),
-        None,
-    )?;
-    let mean = tags(
-        rows.iter()
-            .flat_map(|r| r.taggram.mean.iter().copied())
-            .collect(),
-    )?;
-    let columns: Vec<Arc<dyn Array>> = vec![
-        Arc::new(StringArray::from_iter_values(
-            rows.iter().map(|r| r.path.as_str()),
-        )),
-        Arc::new(StringArray::from_iter_values(
-            rows.iter().map(|_| model.name()),
-        )),
-        Arc::new(Float64Array::from_iter_values(
-            rows.iter().map(|r| r.seconds),
-        )),
-        Arc::new(patches),
-        Arc::new(mean),
+/// The table's columns: `path`, `model`, `seconds`, then for tags `patches` (a list of 50
+/// activations per 3 s patch) and `mean`; for embeddings `patches` (a list of the 200 values of
+/// the penultimate layer per patch), `mean`, `std` and `tags_mean`. The schema's metadata names
+/// the 50 tags in order and the patch length.
+fn to_batch(kind: Kind, rows: &[Tagged]) -> Result<RecordBatch> {
+    let mut columns: Vec<(&str, Arc<dyn Array>)> = vec![
+        (
+            "path",
+            Arc::new(StringArray::from_iter_values(
+                rows.iter().map(|r| r.path.as_str()),
+            )),
+        ),
+        (
+            "model",
+            Arc::new(StringArray::from_iter_values(
+                rows.iter().map(|_| kind.model.name()),
+            )),
+        ),
+        (
+            "seconds",
+            Arc::new(Float64Array::from_iter_values(
+                rows.iter().map(|r| r.seconds),
+            )),
+        ),
     ];
-    let fields: Vec<Field> = ["path", "model", "seconds", "patches", "mean"]
+    match kind.product {
+        Product::Tags => {
+            let patches = rows.iter().map(|r| r.taggram.patches.as_slice());
+            columns.push(("patches", Arc::new(patch_lists(N_TAGS, patches)?)));
+            let mean = rows.iter().map(|r| r.taggram.mean.as_slice());
+            columns.push(("mean", Arc::new(fixed_lists(N_TAGS, mean)?)));
+        }
+        Product::Embedding => {
+            let embeddings: Vec<&Embedding> = rows
+                .iter()
+                .map(|r| r.embedding.as_ref().context("a file without its embedding"))
+                .collect::<Result<_>>()?;
+            let patches = embeddings.iter().map(|e| e.patches.as_slice());
+            columns.push(("patches", Arc::new(patch_lists(N_PENULTIMATE, patches)?)));
+            for (name, width, values) in [
+                (
+                    "mean",
+                    N_PENULTIMATE,
+                    embeddings.iter().map(|e| &e.mean[..]).collect::<Vec<_>>(),
+                ),
+                (
+                    "std",
+                    N_PENULTIMATE,
+                    embeddings.iter().map(|e| &e.std[..]).collect(),
+                ),
+                (
+                    "tags_mean",
+                    N_TAGS,
+                    embeddings.iter().map(|e| &e.tags_mean[..]).collect(),
+                ),
+            ] {
+                columns.push((name, Arc::new(fixed_lists(width, values.into_iter())?)));
+            }
+        }
+    }
+    let fields: Vec<Field> = columns
         .iter()
-        .zip(&columns)
         .map(|(name, c)| Field::new(*name, c.data_type().clone(), false))
         .collect();
     let metadata = [
         (
             "tags".to_owned(),
-            serde_json::to_string(model.tags().as_slice())?,
+            serde_json::to_string(kind.model.tags().as_slice())?,
         ),
         ("patch_seconds".to_owned(), PATCH_SECONDS.to_string()),
     ];
@@ -410,5 +472,36 @@ fn to_batch(model: TagModel, rows: &[Tagged]) -> Result<RecordBatch> {
             .into_iter()
             .collect::<std::collections::HashMap<_, _>>(),
     );
+    let columns = columns.into_iter().map(|(_, c)| c).collect();
     Ok(RecordBatch::try_new(Arc::new(schema), columns)?)
+}
+
+/// One `width`-wide list of f32 per row.
+fn fixed_lists<'a>(
+    width: usize,
+    rows: impl Iterator<Item = &'a [f32]>,
+) -> Result<FixedSizeListArray> {
+    let values: Vec<f32> = rows.flat_map(|r| r.iter().copied()).collect();
+    Ok(FixedSizeListArray::try_new(
+        Arc::new(Field::new_list_field(DataType::Float32, false)),
+        width as i32,
+        Arc::new(Float32Array::from(values)),
+        None,
+    )?)
+}
+
+/// A list per row of `width`-wide lists of f32 (one per patch).
+fn patch_lists<'a>(
+    width: usize,
+    rows: impl Iterator<Item = &'a [Vec<f32>]> + Clone,
+) -> Result<ListArray> {
+    let lengths = rows.clone().map(<[Vec<f32>]>::len);
+    let values = fixed_lists(width, rows.flatten().map(Vec::as_slice))?;
+    let field = Arc::new(Field::new_list_field(values.data_type().clone(), false));
+    Ok(ListArray::try_new(
+        field,
+        OffsetBuffer::from_lengths(lengths),
+        Arc::new(values),
+        None,
+    )?)
 }

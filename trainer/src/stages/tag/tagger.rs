@@ -6,7 +6,7 @@ use genrescope_core::Feature;
 use genrescope_core::features::Source;
 use genrescope_core::model::burn::prelude::Device;
 use genrescope_core::musicnn::net::{Embedders, Tagger, Taggram};
-use genrescope_core::musicnn::{PATCH_SECONDS, TagModel};
+use genrescope_core::musicnn::{Embedding, PATCH_SECONDS, TagModel};
 use serde_json::{Value, json};
 
 const MSD_WEIGHTS: &[u8] = include_bytes!("../../../../models/musicnn/msd_musicnn.bpk");
@@ -46,5 +46,19 @@ pub fn taggram_json(t: &Taggram) -> Value {
         "mean": t.mean,
         "patch_seconds": PATCH_SECONDS,
         "fma_genres": t.genres(),
+    })
+}
+
+/// `genrescope embed --json`'s object: the model, the penultimate layer per 3 s patch (cut as
+/// `tag` cuts them), its mean and standard deviation over the patches, the tags' mean, and the
+/// patch length in seconds.
+pub fn embedding_json(e: &Embedding) -> Value {
+    json!({
+        "model": e.model.name(),
+        "patches": e.patches,
+        "mean": e.mean,
+        "std": e.std,
+        "tags_mean": e.tags_mean,
+        "patch_seconds": PATCH_SECONDS,
     })
 }

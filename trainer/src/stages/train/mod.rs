@@ -172,7 +172,15 @@ pub fn run(options: &Options) -> Result<Report> {
         .with_context(|| format!("--data {}", options.data))?;
     let features = choose(options, &store)?;
     let classes = store.manifest.classes.clone();
-    let (tracks, meta_classes) = clean::read(&options.metadata.fetch_with(&[clean::CLASSES])?)?;
+    let meta = options
+        .metadata
+        .fetch_with(&[clean::CLASSES, clean::DATASET])?;
+    let (tracks, meta_classes) = clean::read(&meta)?;
+    // The bundle records what it learnt from: the tracks of the features folder.
+    let dataset = clean::read_dataset(&meta)?.map(|d| clean::Dataset {
+        tracks: store.labels.len(),
+        ..d
+    });
     let split = assign(
         &store.track_ids,
         &store.labels,
@@ -238,7 +246,17 @@ pub fn run(options: &Options) -> Result<Report> {
         };
         finished.push(done);
     }
-    let ensemble = outputs::write(out, &store, &classes, &split, &settings, &finished)?;
+    let ensemble = outputs::write(
+        out,
+        &outputs::Trained {
+            store: &store,
+            classes: &classes,
+            split: &split,
+            settings: &settings,
+            finished: &finished,
+            dataset,
+        },
+    )?;
     options
         .output
         .publish(out, &[genrescope_core::model::bundle::MANIFEST])?;

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use anyhow::Result;
+use genrescope_core::model::bundle::Dataset;
 use genrescope_core::model::{BundleManifest, ModelMetrics, argmax, bundle};
 use serde::Serialize;
 
@@ -41,16 +42,28 @@ struct SplitSummary {
     test: usize,
 }
 
+/// What stage 3 trained, for its outputs.
+pub(super) struct Trained<'a> {
+    pub store: &'a FeatureStore,
+    pub classes: &'a [String],
+    pub split: &'a Split,
+    pub settings: &'a Settings,
+    pub finished: &'a [Finished],
+    /// What the features were computed from, when the metadata records it.
+    pub dataset: Option<Dataset>,
+}
+
 /// Writes the ensemble's figures, the plots, the logs, metrics.json and, last, the bundle's
 /// manifest; returns the ensemble's test report.
-pub(super) fn write(
-    out: &Path,
-    store: &FeatureStore,
-    classes: &[String],
-    split: &Split,
-    settings: &Settings,
-    finished: &[Finished],
-) -> Result<TestReport> {
+pub(super) fn write(out: &Path, trained: &Trained) -> Result<TestReport> {
+    let &Trained {
+        store,
+        classes,
+        split,
+        settings,
+        finished,
+        ..
+    } = trained;
     let truth: Vec<usize> = split.test.iter().map(|&r| store.labels[r]).collect();
     // The ensemble: the mean of the models' probabilities.
     let mut ensemble = vec![vec![0.0f32; classes.len()]; split.test.len()];
@@ -68,7 +81,7 @@ pub(super) fn write(
     write_logs(out, store, split, finished, &ensemble)?;
     write_metrics(out, classes, split, settings, finished, &ens)?;
     // The bundle's manifest last: its presence means the bundle is complete.
-    write_manifest(out, store, classes, finished, &ens)?;
+    write_manifest(out, trained, &ens)?;
     Ok(ens)
 }
 
@@ -219,13 +232,13 @@ fn write_metrics(
 }
 
 /// The bundle's manifest.json: every model's entry and the ensemble's figures.
-fn write_manifest(
-    out: &Path,
-    store: &FeatureStore,
-    classes: &[String],
-    finished: &[Finished],
-    ens: &TestReport,
-) -> Result<()> {
+fn write_manifest(out: &Path, trained: &Trained, ens: &TestReport) -> Result<()> {
+    let &Trained {
+        store,
+        classes,
+        finished,
+        ..
+    } = trained;
     let cfg = store.manifest.feature_config.clone();
     let manifest = BundleManifest {
         format: bundle::FORMAT,
@@ -241,6 +254,7 @@ fn write_manifest(
             validation_accuracy: None,
             best_epoch: None,
         }),
+        dataset: trained.dataset.clone(),
     };
     write_json(&out.join(bundle::MANIFEST), &manifest)
 }
