@@ -44,7 +44,7 @@ bin="$CARGO_TARGET_DIR/release/genrescope"
 fx=target/e2e-fixtures
 # 3 tracks a genre, 2 epochs: small, but a real bundle of all 16 models (stages skip when done).
 "$bin" demo-data -o "$fx/demo" --tracks-per-genre 3 --clip-seconds 16 >/dev/null
-"$bin" pipeline --fma "$fx/demo" -o "$fx/work" -e 2 >"$fx/pipeline.log" 2>&1 || { cat "$fx/pipeline.log"; exit 1; }
+"$bin" pipeline --fma "$fx/demo" -o "$fx/work" -e 2 --features all,musicnn >"$fx/pipeline.log" 2>&1 || { cat "$fx/pipeline.log"; exit 1; }
 rm -rf target/e2e-site "$fx/cli"
 cp -r dist target/e2e-site
 mkdir -p target/e2e-site/models

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The main job on the built-in demo data: `genrescope pipeline` (stages 0-3: generalise,
-# transform, extract, train) on the FMA-shaped demo dataset, into work/ (each stage skipping what
-# is already done), stage 4 (`genrescope artifacts`: features, plots, predictions, MusiCNN's tags
-# and a video of one test track), then the web app with the demo bundle and MusiCNN, served on
-# 127.0.0.1.
+# transform, extract, train: the 16 librosa features' CNNs and a head on MusiCNN's embedding) on
+# the FMA-shaped demo dataset, into work/ (each stage skipping what is already done), stage 4
+# (`genrescope artifacts`: features, plots, predictions, MusiCNN's tags and a video of one test
+# track), then the web app with the demo bundle and MusiCNN, served on 127.0.0.1.
 #
 #   scripts/run.sh            # serves on http://127.0.0.1:8080/ (PORT=… to change)
 #   WORK=dir scripts/run.sh   # where the data and stage outputs go (default: work/)
@@ -33,7 +33,7 @@ step "demo data → $work/fma (genrescope demo-data: 30 synthesised tracks per g
 "$bin" demo-data -o "$work/fma" --tracks-per-genre 30
 
 step "stages 0-3 → $work (genrescope pipeline; complete stages are skipped)" "~2 min"
-"$bin" pipeline --fma "$work/fma" -o "$work"
+"$bin" pipeline --fma "$work/fma" -o "$work" --features all,musicnn
 log "the bundle, metrics and plots are in $work/models"
 
 song=$(awk -F, 'NR > 1 && $6 == "test" { print $1; exit }' "$work/generalised/tracks.csv")

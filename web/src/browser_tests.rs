@@ -7,11 +7,12 @@
 
 use std::sync::Arc;
 
+use genrescope_core::model::bundle::Dataset;
 use genrescope_core::model::burn::prelude::Device;
 use genrescope_core::model::{Prediction, TrackPrediction};
 use genrescope_core::musicnn::cpu::PatchOutput;
 use genrescope_core::musicnn::net::{Tagger, Taggram};
-use genrescope_core::musicnn::{N_PENULTIMATE, TagModel};
+use genrescope_core::musicnn::{N_PENULTIMATE, TagModel, TrackAnalysis};
 use genrescope_core::plot::render::draw_feature;
 use genrescope_core::plot::{Body, feature_plot, genre_colour};
 use genrescope_core::{Feature, FeatureConfig};
@@ -191,6 +192,11 @@ fn requests_and_responses_survive_the_trip_with_their_payloads() {
                     name: Backend::WEBGPU.into(),
                     note: "WebGPU on google swiftshader (software)".into(),
                 },
+                dataset: Some(Dataset {
+                    name: "genrescope demo-data".into(),
+                    tracks: 240,
+                    synthesised: true,
+                }),
             },
         },
         Response::Plan {
@@ -209,6 +215,7 @@ fn requests_and_responses_survive_the_trip_with_their_payloads() {
             first: 4,
             model: TagModel::Msd,
             rows: vec![vec![0.5; 50], vec![0.25; 50]],
+            penultimate: vec![vec![-1.5; 200], vec![2.0; 200]],
             backend: Backend::flex("the browser offers no WebGPU adapter"),
         },
         Response::Idle { run: 1 },
@@ -253,7 +260,23 @@ fn requests_and_responses_survive_the_trip_with_their_payloads() {
     for request in [
         Request::Task {
             run: 2,
-            task: Task::Windows { first: 1, end: 2 },
+            task: Task::Windows {
+                first: 1,
+                end: 2,
+                musicnn: vec![],
+            },
+        },
+        Request::Task {
+            run: 2,
+            task: Task::Windows {
+                first: 0,
+                end: 3,
+                musicnn: vec![TrackAnalysis {
+                    model: Some(TagModel::Msd),
+                    penultimate: vec![vec![0.125; 200]; 2],
+                    tags: vec![vec![0.5; 50]; 2],
+                }],
+            },
         },
         Request::Task {
             run: 2,
@@ -288,7 +311,7 @@ fn the_pool_hands_out_every_window_feature_and_patch_once() {
         let (mut w, mut p, mut f) = (vec![0; windows], vec![0; patches], Vec::new());
         for t in &tasks {
             match t {
-                Task::Windows { first, end } => (*first..*end).for_each(|i| w[i] += 1),
+                Task::Windows { first, end, .. } => (*first..*end).for_each(|i| w[i] += 1),
                 Task::Patches { first, end } => (*first..*end).for_each(|i| p[i] += 1),
                 Task::Features { features } => f.extend(features.iter().copied()),
             }
@@ -308,6 +331,24 @@ fn the_pool_hands_out_every_window_feature_and_patch_once() {
         };
         let leading = usize::from(windows > 0) + usize::from(patches > 0);
         assert!(tasks[..leading].iter().all(first), "{tasks:?}");
+        // Windows that read MusiCNN's run come later, in one share per worker, each with it.
+        let run = TrackAnalysis::default();
+        let shares = pool::window_tasks(windows, std::slice::from_ref(&run), workers);
+        let mut w = vec![0; windows];
+        for t in &shares {
+            let Task::Windows {
+                first,
+                end,
+                musicnn,
+            } = t
+            else {
+                panic!("{t:?}")
+            };
+            assert_eq!(musicnn, std::slice::from_ref(&run));
+            (*first..*end).for_each(|i| w[i] += 1);
+        }
+        assert!(w.iter().all(|&n| n == 1), "{windows} {workers}: {shares:?}");
+        assert!(shares.len() <= workers, "{shares:?}");
     }
 }
 
@@ -525,6 +566,7 @@ fn a_genre_has_one_colour_in_predictions_and_in_tags() {
             features: vec![Feature::Mel],
             window_seconds: 3.0,
             backend: Backend::flex("a test"),
+            dataset: None,
         }));
         session.prediction.set(Some(Arc::new(TrackPrediction {
             sample_rate: 16000,
@@ -553,6 +595,57 @@ fn a_genre_has_one_colour_in_predictions_and_in_tags() {
         background(&tag),
         "Rock is drawn in two colours"
     );
+}
+
+#[wasm_bindgen_test]
+fn a_bundle_trained_on_synthesised_music_says_so_before_its_genre() {
+    for synthesised in [true, false] {
+        let root = container();
+        let _mounted = leptos::mount::mount_to(root.clone(), move || {
+            let session = Session::new();
+            session.bundle.set(Some(BundleStatus::Loaded {
+                classes: vec!["Rock".into(), "Folk".into()],
+                features: vec![Feature::Musicnn],
+                window_seconds: 14.0,
+                backend: Backend::flex("a test"),
+                dataset: Some(Dataset {
+                    name: if synthesised {
+                        "genrescope demo-data"
+                    } else {
+                        "music"
+                    }
+                    .into(),
+                    tracks: 240,
+                    synthesised,
+                }),
+            }));
+            let p = Prediction {
+                models: vec![(Feature::Musicnn, vec![0.8, 0.2])],
+                ensemble: vec![0.8, 0.2],
+            };
+            session.prediction.set(Some(Arc::new(TrackPrediction {
+                sample_rate: 22050,
+                windows: vec![(0, 14 * 22050, p.clone())],
+                mean: p,
+            })));
+            provide_context(session);
+            view! { <Predictions /> }
+        });
+        let note = select(&root, "#predictions h2 + #dataset").expect("#dataset after the title");
+        let text = note.text_content().unwrap_or_default();
+        assert_eq!(
+            note.get_attribute("data-synthesised").as_deref(),
+            Some(if synthesised { "true" } else { "false" })
+        );
+        if synthesised {
+            assert!(text.contains("240 synthesised demo tracks"), "{text}");
+            assert!(text.contains("not on real music"), "{text}");
+        } else {
+            assert_eq!(text, "Trained on 240 tracks of music.");
+        }
+        let model = select(&root, "#predictions tr[data-model=\"musicnn\"]").expect("the head");
+        assert!(model.text_content().unwrap_or_default().contains("Rock"));
+    }
 }
 
 /// The values of a little-endian, C-order `.npy` of `<i2` or `<f4` (what the MusiCNN

@@ -14,6 +14,7 @@
 use std::collections::VecDeque;
 
 use genrescope_core::Feature;
+use genrescope_core::musicnn::TrackAnalysis;
 use js_sys::{ArrayBuffer, Reflect};
 use web_sys::Worker;
 
@@ -239,23 +240,38 @@ impl Pool {
     }
 }
 
+/// The timeline's `windows` windows as tasks: one window each, or, for a bundle with a head on
+/// MusiCNN's embedding, which reads the `musicnn` run over the whole track, one share for each
+/// of the `workers` (the run travels with every task).
+pub fn window_tasks(windows: usize, musicnn: &[TrackAnalysis], workers: usize) -> Vec<Task> {
+    let share = if musicnn.is_empty() {
+        1
+    } else {
+        windows.div_ceil(workers.max(1)).max(1)
+    };
+    (0..windows)
+        .step_by(share)
+        .map(|first| Task::Windows {
+            first,
+            end: (first + share).min(windows),
+            musicnn: musicnn.to_vec(),
+        })
+        .collect()
+}
+
 /// The run's work as tasks for `workers` workers, in the order they are handed out: the first
 /// window and the first patch (so a genre and a tag show as early as possible), the other
 /// windows, the features in as many groups as workers (the expensive ones spread over them),
 /// then the remaining patches in chunks small enough for every worker to get some.
 pub fn tasks(windows: usize, patches: usize, workers: usize) -> Vec<Task> {
     let workers = workers.max(1);
-    let mut out = Vec::new();
-    if windows > 0 {
-        out.push(Task::Windows { first: 0, end: 1 });
-    }
+    let mut windows = window_tasks(windows, &[], workers);
+    let rest = windows.split_off(windows.len().min(1));
+    let mut out = windows;
     if patches > 0 {
         out.push(Task::Patches { first: 0, end: 1 });
     }
-    out.extend((1..windows).map(|w| Task::Windows {
-        first: w,
-        end: w + 1,
-    }));
+    out.extend(rest);
     for g in 0..workers.min(Feature::LIBROSA.len()) {
         let features: Vec<Feature> = Feature::LIBROSA
             .iter()

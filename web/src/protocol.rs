@@ -7,7 +7,8 @@
 
 use genrescope_core::Feature;
 use genrescope_core::model::Prediction;
-use genrescope_core::musicnn::TagModel;
+use genrescope_core::model::bundle::Dataset;
+use genrescope_core::musicnn::{TagModel, TrackAnalysis};
 use js_sys::{Array, ArrayBuffer, Float32Array, Object, Reflect, Uint8Array};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -37,11 +38,18 @@ pub enum Request {
 }
 
 /// A share of one track's analysis that any worker of the pool can run.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "task", rename_all = "snake_case")]
 pub enum Task {
-    /// The bundle's timeline windows `first..end`.
-    Windows { first: usize, end: usize },
+    /// The bundle's timeline windows `first..end`; a bundle with a head on MusiCNN's embedding
+    /// (the `musicnn` feature) reads it from `musicnn`, the page's MusiCNN run over the whole
+    /// track (the patches' penultimate layer and tags), not from a second run of the network.
+    Windows {
+        first: usize,
+        end: usize,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        musicnn: Vec<TrackAnalysis>,
+    },
     /// These features of the whole track.
     Features { features: Vec<Feature> },
     /// MusiCNN's patches `first..end`.
@@ -78,6 +86,8 @@ pub enum BundleStatus {
         window_seconds: f64,
         /// The burn backend that runs them.
         backend: Backend,
+        /// What they were trained on, when the bundle records it.
+        dataset: Option<Dataset>,
     },
     /// No usable bundle: why.
     Missing {
@@ -122,12 +132,14 @@ pub enum Response {
         sample_rate: u32,
         windows: Vec<(usize, usize, Prediction)>,
     },
-    /// Patches `first..` of a [`Task::Patches`]: MusiCNN's 50 activations each.
+    /// Patches `first..` of a [`Task::Patches`]: MusiCNN's 50 activations each, and its
+    /// penultimate layer's 200 values (what a `musicnn` head reads).
     Patches {
         run: u64,
         first: usize,
         model: TagModel,
         rows: Vec<Vec<f32>>,
+        penultimate: Vec<Vec<f32>>,
         /// The burn backend that runs MusiCNN.
         backend: Backend,
     },

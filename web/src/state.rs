@@ -5,9 +5,10 @@
 
 use std::sync::Arc;
 
+use genrescope_core::features::Source;
 use genrescope_core::model::{Prediction, TrackPrediction};
-use genrescope_core::musicnn::TagModel;
 use genrescope_core::musicnn::net::Taggram;
+use genrescope_core::musicnn::{TagModel, TrackAnalysis};
 use genrescope_core::plot::{FeaturePlot, feature_plot};
 use genrescope_core::{Feature, FeatureConfig};
 use leptos::prelude::*;
@@ -142,6 +143,11 @@ struct Merge {
     windows: Vec<Option<(usize, usize, Prediction)>>,
     sample_rate: u32,
     patches: Vec<Option<Vec<f32>>>,
+    /// MusiCNN's penultimate layer of each patch, beside its tags.
+    penultimate: Vec<Option<Vec<f32>>>,
+    /// Timeline windows held back until MusiCNN has run over the whole track: the bundle's
+    /// `musicnn` head reads its patches.
+    deferred_windows: usize,
     model: Option<TagModel>,
     features: usize,
     tags_missing: bool,
@@ -163,6 +169,15 @@ impl Merge {
 
     fn tags_done(&self) -> bool {
         self.tags_missing || self.patches.iter().all(Option::is_some)
+    }
+
+    /// MusiCNN's run over the whole track, once every patch is in.
+    fn musicnn_run(&self) -> Option<TrackAnalysis> {
+        Some(TrackAnalysis {
+            model: Some(self.model?),
+            tags: self.patches.iter().cloned().collect::<Option<_>>()?,
+            penultimate: self.penultimate.iter().cloned().collect::<Option<_>>()?,
+        })
     }
 }
 
@@ -482,6 +497,7 @@ impl Session {
                 first,
                 model,
                 rows,
+                penultimate,
                 backend,
                 ..
             } => {
@@ -489,12 +505,26 @@ impl Session {
                     self.webgpu_used.set_value(true);
                 }
                 self.tags_backend.set(Some(backend));
-                self.merge_patches(first, model, rows);
+                self.merge_patches(run, first, model, rows, penultimate);
             }
             Response::TagsMissing { error, .. } => {
+                let deferred = self.merge.with_value(|m| m.deferred_windows);
                 self.merge.update_value(|m| m.tags_missing = true);
                 self.pool.update_value(|p| p.drop_patches(run));
-                self.tags_missing.set(Some(error));
+                self.tags_missing.set(Some(error.clone()));
+                if deferred > 0 {
+                    self.pool.update_value(|p| p.cancel(run));
+                    return self.fail(
+                        run,
+                        AppError::Worker(WorkerError {
+                            message: format!(
+                                "the bundle's musicnn model reads MusiCNN, which did not load ({})",
+                                error.message
+                            ),
+                            ..error
+                        }),
+                    );
+                }
             }
             Response::Feature { feature, shape, .. } => {
                 if let Err(e) = self.add_feature(feature, &shape, data.as_ref()) {
@@ -512,15 +542,34 @@ impl Session {
     /// The worker's plan for the run: `windows` genre windows and `patches` MusiCNN patches,
     /// shared among the pool's workers.
     fn plan(self, run: u64, windows: usize, patches: usize) {
+        // A head on MusiCNN's embedding waits for MusiCNN's run over the track.
+        let deferred = if patches > 0 && self.bundle_reads_musicnn() {
+            windows
+        } else {
+            0
+        };
         self.merge.update_value(|m| {
             m.planned = true;
             m.windows = vec![None; windows];
             m.patches = vec![None; patches];
+            m.penultimate = vec![None; patches];
+            m.deferred_windows = deferred;
         });
         let workers = self.pool.with_value(|p| p.slots.len());
-        self.pool
-            .update_value(|p| p.plan(run, pool::tasks(windows, patches, workers)));
+        self.pool.update_value(|p| {
+            p.plan(run, pool::tasks(windows - deferred, patches, workers));
+        });
         self.dispatch();
+    }
+
+    /// Whether a model of the bundle reads MusiCNN's embedding (the `musicnn` feature).
+    fn bundle_reads_musicnn(self) -> bool {
+        self.bundle.with_untracked(|b| match b {
+            Some(BundleStatus::Loaded { features, .. }) => features
+                .iter()
+                .any(|f| matches!(f.spec().source, Source::Embedding(_))),
+            _ => false,
+        })
     }
 
     /// One feature's values: its view, in the registry's order, whichever worker computed it;
@@ -599,9 +648,17 @@ impl Session {
         self.prediction.set(Some(Arc::new(prediction)));
     }
 
-    /// A share of patches: the tags of the patches in so far, up to the first still missing.
-    fn merge_patches(self, first: usize, model: TagModel, rows: Vec<Vec<f32>>) {
-        let (prefix, complete) = self
+    /// A share of patches: the tags of the patches in so far, up to the first still missing;
+    /// with the last of them, the timeline windows that waited for MusiCNN's run.
+    fn merge_patches(
+        self,
+        run: u64,
+        first: usize,
+        model: TagModel,
+        rows: Vec<Vec<f32>>,
+        penultimate: Vec<Vec<f32>>,
+    ) {
+        let (prefix, complete, waiting) = self
             .merge
             .try_update_value(|m| {
                 m.model = Some(model);
@@ -610,11 +667,30 @@ impl Session {
                         *slot = Some(row);
                     }
                 }
-                (m.patch_prefix(), m.tags_done())
+                for (k, row) in penultimate.into_iter().enumerate() {
+                    if let Some(slot) = m.penultimate.get_mut(first + k) {
+                        *slot = Some(row);
+                    }
+                }
+                let complete = m.tags_done();
+                let waiting = match m.musicnn_run() {
+                    Some(analysis) if m.deferred_windows > 0 => {
+                        Some((std::mem::take(&mut m.deferred_windows), analysis))
+                    }
+                    _ => None,
+                };
+                (m.patch_prefix(), complete, waiting)
             })
             .expect("the session's merge lives as long as the page");
         if complete {
             self.mark("tags");
+        }
+        if let Some((windows, analysis)) = waiting {
+            let workers = self.pool.with_value(|p| p.slots.len());
+            self.pool.update_value(|p| {
+                p.plan(run, pool::window_tasks(windows, &[analysis], workers));
+            });
+            self.dispatch();
         }
         if !prefix.is_empty() {
             self.tags_complete.set(complete);

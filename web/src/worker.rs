@@ -11,7 +11,7 @@ use std::rc::Rc;
 
 use genrescope_core::FeatureConfig;
 use genrescope_core::model::{Bundle, BundleManifest};
-use genrescope_core::musicnn::{self, TagModel, net::Tagger};
+use genrescope_core::musicnn::{self, TagModel, TrackAnalysis, net::Tagger};
 use js_sys::ArrayBuffer;
 use ndarray::Array2;
 use wasm_bindgen::prelude::*;
@@ -307,6 +307,7 @@ async fn analyse(
                 features: b.features(),
                 window_seconds: b.manifest.signal_samples as f64 / f64::from(sr),
                 backend: on.backend.clone(),
+                dataset: b.manifest.dataset.clone(),
             };
             (status, b.window_count(samples))
         }
@@ -339,7 +340,11 @@ async fn analyse(
 /// Runs one share of the run's work and posts its results.
 async fn run_task(run: u64, task: Task, state: &Rc<RefCell<State>>) -> Result<(), AppError> {
     match task {
-        Task::Windows { first, end } => {
+        Task::Windows {
+            first,
+            end,
+            musicnn,
+        } => {
             let bundle = loaded(
                 state,
                 |s| (s.bundle.clone(), s.loading.clone()),
@@ -360,7 +365,7 @@ async fn run_task(run: u64, task: Task, state: &Rc<RefCell<State>>) -> Result<()
             let sr = bundle.manifest.feature_config.sr;
             let y = signal(state, run, sr)?;
             let windows = bundle
-                .predict_windows_async(&y, &[], first..end, &on.device)
+                .predict_windows_async(&y, &musicnn, first..end, &on.device)
                 .await
                 .map_err(|e| AppError::model("could not predict the genre", e))?;
             post(
@@ -423,16 +428,19 @@ async fn run_task(run: u64, task: Task, state: &Rc<RefCell<State>>) -> Result<()
             let slice = patches.get(first..end).ok_or_else(|| {
                 AppError::Internal(format!("patches {first}..{end} of {}", patches.len()))
             })?;
-            let rows = tagger
-                .tag_patches_async(slice)
-                .await
-                .map_err(|e| AppError::model("could not tag the track", e))?;
+            let analysis = tagger.track_analysis(
+                tagger
+                    .patch_outputs_async(slice)
+                    .await
+                    .map_err(|e| AppError::model("could not tag the track", e))?,
+            );
             post(
                 &Response::Patches {
                     run,
                     first,
                     model: tagger.model,
-                    rows,
+                    rows: analysis.tags,
+                    penultimate: analysis.penultimate,
                     backend: on.backend.clone(),
                 },
                 None,
@@ -517,13 +525,34 @@ async fn load_bundle(choice: &Choice) -> Result<Loaded<Bundle>, AppError> {
                 file: "models/".into(),
                 reason: e.to_string(),
             })?;
+            // The page runs one MusiCNN model, and a head reads that model's activations.
+            if let Some(other) = bundle
+                .musicnn_models()
+                .into_iter()
+                .find(|&m| m != PAGE_TAG_MODEL)
+            {
+                return Err(AppError::Bundle {
+                    file: MANIFEST_URL.into(),
+                    reason: format!(
+                        "a model reads the embedding of MusiCNN's {} model, and the page runs \
+                         its {} model: train the head with `--features musicnn`",
+                        other.original_name(),
+                        PAGE_TAG_MODEL.original_name()
+                    ),
+                });
+            }
             // One prediction of silence compiles the hot code (the engine optimises wasm on
             // use; WebGPU compiles its shaders), so the visitor's first window is as fast as
             // the next ones. It also proves the device works before a file depends on it.
+            let stand_in: Vec<TrackAnalysis> = bundle
+                .musicnn_models()
+                .into_iter()
+                .map(TrackAnalysis::zeros)
+                .collect();
             bundle
                 .predict_track_async(
                     &vec![0.0; bundle.manifest.signal_samples],
-                    &[],
+                    &stand_in,
                     &device,
                     |_, _| {},
                 )

@@ -29,6 +29,25 @@ export function assertGenreEqualsCli(genre, { tolerance = 1e-3 } = {}) {
 }
 
 /**
+ * The page's `feature` model (`genre.models`, each model's mean over the windows) gives the
+ * genre and the probabilities `genrescope artifacts --models` gives it, within `tolerance`.
+ */
+export function assertModelEqualsCli(genre, feature, { tolerance = 1e-4 } = {}) {
+  const timeline = cliTimeline();
+  const cli = timeline.track.models.find((m) => m.feature === feature);
+  assert.ok(cli, `the CLI's bundle has no ${feature} model`);
+  const page = genre.models.find((m) => m.feature === feature);
+  assert.ok(page, `the page shows no ${feature} model: ${genre.models.map((m) => m.feature)}`);
+  assert.equal(page.probabilities.length, timeline.classes.length);
+  const top = cli.probabilities.indexOf(Math.max(...cli.probabilities));
+  assert.equal(page.genre, timeline.classes[top]);
+  cli.probabilities.forEach((want, i) => {
+    const got = page.probabilities[i];
+    assert.ok(Math.abs(got - want) <= tolerance, `${feature}, ${timeline.classes[i]}: page ${got}, CLI ${want}`);
+  });
+}
+
+/**
  * The page's MusiCNN tags (`GenrescopePage.tags()`) are `genrescope tag`'s: the same patches,
  * the 50 mean activations within `tolerance`, the same top tag, top FMA genre and strongest
  * tag of every patch.

@@ -95,6 +95,17 @@ export class GenrescopePage {
         genre: li.dataset.genre,
         probability: Number(li.dataset.probability),
       })),
+      models: [...el.querySelectorAll('tr[data-model]')].map((tr) => ({
+        feature: tr.dataset.model,
+        genre: tr.querySelector('td')?.textContent ?? '',
+        probabilities: tr.dataset.probabilities.split(',').map(Number),
+      })),
+      dataset: document.querySelector('#dataset')
+        ? {
+            synthesised: document.querySelector('#dataset').dataset.synthesised === 'true',
+            text: document.querySelector('#dataset').textContent,
+          }
+        : null,
     }));
   }
 

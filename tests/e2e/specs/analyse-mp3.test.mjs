@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { assertGenreEqualsCli, assertTagsEqualCli, cliFeatures } from '../lib/cli.mjs';
+import { assertGenreEqualsCli, assertModelEqualsCli, assertTagsEqualCli, cliFeatures } from '../lib/cli.mjs';
 import { readNpy } from '../lib/npy.mjs';
 import { DURATION_TOLERANCE_S, startApp } from '../lib/page.mjs';
 import { artifactsDir, cliDir, loadFixtures } from '../lib/paths.mjs';
@@ -55,6 +55,20 @@ describe('an MP3 encoded by LAME, with the demo bundle', () => {
     // Chromium without --enable-unsafe-webgpu offers no adapter: flex, and the page says why.
     assert.equal(genre.backend, 'flex');
     assert.match(genre.backendNote, /flex \(CPU\).*WebGPU not used: the browser offers no WebGPU adapter/);
+  });
+
+  it("gives the musicnn head's genre from the page's own MusiCNN run, equal to genrescope's within 1e-4", async () => {
+    const genre = await app.genre();
+    // The head reads the patches MusiCNN tagged for #tags: no second run of the network.
+    assertModelEqualsCli(genre, 'musicnn', { tolerance: 1e-4 });
+    assert.ok(genre.models.length > 1, 'the head is one of the ensemble');
+  });
+
+  it('says plainly that the demo bundle learnt from synthesised music', async () => {
+    const { dataset } = await app.genre();
+    assert.ok(dataset, 'no #dataset note');
+    assert.equal(dataset.synthesised, true);
+    assert.match(dataset.text, /synthesised demo tracks.*not on real music/);
   });
 
   it('draws every feature of the whole track, equal to the CLI', async () => {

@@ -1,4 +1,5 @@
 use genrescope_core::model::argmax;
+use genrescope_core::model::bundle::Dataset;
 use genrescope_core::plot::genre_colour;
 use leptos::prelude::*;
 
@@ -16,7 +17,7 @@ pub fn Predictions() -> impl IntoView {
     let session = Session::expect();
     move || {
         let bundle = session.bundle.get()?;
-        let (classes, backend, window_seconds) = match bundle {
+        let (classes, backend, window_seconds, dataset) = match bundle {
             BundleStatus::Missing { error } => {
                 // None to fetch: how to get one. One that cannot be used: how to replace it.
                 let (lead, action) = if error.kind == ErrorKind::Fetch {
@@ -43,8 +44,9 @@ pub fn Predictions() -> impl IntoView {
                 classes,
                 backend,
                 window_seconds,
+                dataset,
                 ..
-            } => (classes, backend, window_seconds),
+            } => (classes, backend, window_seconds, dataset),
         };
         let Some(prediction) = session.prediction.get() else {
             return Some(
@@ -77,8 +79,10 @@ pub fn Predictions() -> impl IntoView {
             .iter()
             .map(|(feature, p)| {
                 let g = argmax(p);
+                // Every class's probability, in the bundle's order, for the Playwright specs.
+                let probabilities: Vec<String> = p.iter().map(f32::to_string).collect();
                 view! {
-                    <tr data-model=feature.name()>
+                    <tr data-model=feature.name() data-probabilities=probabilities.join(",")>
                         <th scope="row">{feature.title()}</th>
                         <td>{classes[g].clone()}</td>
                         <td class="num">{format!("{:.0} %", p[g] * 100.0)}</td>
@@ -107,6 +111,7 @@ pub fn Predictions() -> impl IntoView {
                     data-backend=backend.name.clone()
                 >
                     <h2>"Genre"</h2>
+                    <DatasetNote dataset />
                     <p class="verdict">
                         <span class="genre">{classes[top].clone()}</span>
                         <span class="confidence">{format!("{:.0} %", mean.ensemble[top] * 100.0)}</span>
@@ -203,4 +208,40 @@ fn Timeline(classes: Vec<String>) -> impl IntoView {
             </div>
         })
     }
+}
+
+/// `#dataset`: what the bundle was trained on, from its manifest. A bundle trained on the
+/// synthesised demo data says so first and plainly (`data-synthesised="true"`): its genres
+/// mean nothing for real music, where MusiCNN's genres (trained on real recordings) do.
+#[component]
+fn DatasetNote(dataset: Option<Dataset>) -> impl IntoView {
+    let dataset = dataset?;
+    let synthesised = dataset.synthesised;
+    let text = if synthesised {
+        format!(
+            "{}. For real music, read the FMA genres under Tags · MusiCNN: it learnt from \
+             real recordings.",
+            capitalised(&dataset.notice())
+        )
+    } else {
+        format!("{}.", capitalised(&dataset.notice()))
+    };
+    Some(view! {
+        <p
+            id="dataset"
+            class=if synthesised { "note warning" } else { "note" }
+            data-synthesised=synthesised.to_string()
+            data-tracks=dataset.tracks.to_string()
+        >
+            {text}
+        </p>
+    })
+}
+
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
