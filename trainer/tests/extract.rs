@@ -165,3 +165,114 @@ fn extract_refuses_bad_input_with_one_line() {
     );
     assert!(!dir.path().join("f").exists(), "nothing written");
 }
+
+/// `extract -d SIGNALS -o OUT --features LIST`.
+fn extract(signals: &Path, out: &Path, features: &str) -> std::process::Output {
+    genrescope(&[
+        &"extract",
+        &"-d",
+        &signals,
+        &"-o",
+        &out,
+        &"--features",
+        &features,
+    ])
+}
+
+/// The files of an extraction of [`FEATURES`].
+const FILES: [&str; 6] = [
+    "waveform.npy",
+    "mel.npy",
+    "spectral_centroid.npy",
+    "labels.npy",
+    "track_ids.npy",
+    "manifest.json",
+];
+
+#[test]
+fn extract_adds_features_to_a_folder_of_the_same_signals_and_refuses_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let signals = signals(dir.path());
+    let whole = dir.path().join("whole");
+    assert!(extract(&signals, &whole, FEATURES).status.success());
+
+    // Adding features (as `musicnn` to the 16 of a whole dataset) computes only them.
+    let grown = dir.path().join("grown");
+    assert!(extract(&signals, &grown, "waveform").status.success());
+    let written = fs::metadata(grown.join("waveform.npy"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let out = extract(&signals, &grown, FEATURES);
+    assert!(
+        out.status.success() && text(&out).contains("held waveform of these signals: kept"),
+        "{}",
+        text(&out)
+    );
+    let again = fs::metadata(grown.join("waveform.npy"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(written, again, "waveform.npy is not written again");
+    for name in FILES {
+        assert_eq!(
+            fs::read(whole.join(name)).unwrap(),
+            fs::read(grown.join(name)).unwrap(),
+            "{name}: grown, against one extraction of all"
+        );
+    }
+
+    // A folder holding a feature not asked for is another extraction: refused, untouched.
+    let other = dir.path().join("other");
+    assert!(extract(&signals, &other, "rms").status.success());
+    let out = extract(&signals, &other, FEATURES);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("holds other features or signals"),
+        "{}",
+        text(&out)
+    );
+    assert!(!other.join("mel.npy").exists() && !other.join("mel.npy.partial").exists());
+}
+
+#[test]
+fn a_run_stopped_between_its_last_file_and_its_manifest_resumes_from_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let signals = signals(dir.path());
+    let whole = dir.path().join("whole");
+    assert!(extract(&signals, &whole, FEATURES).status.success());
+    // Every .npy renamed into place, the progress file saying every row is done, no manifest:
+    // what a crash just before the manifest leaves.
+    let stopped = dir.path().join("stopped");
+    fs::create_dir_all(&stopped).unwrap();
+    for name in &FILES[..5] {
+        fs::copy(whole.join(name), stopped.join(name)).unwrap();
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(whole.join("manifest.json")).unwrap()).unwrap();
+    let mut batches: Vec<String> = batch_files(&signals)
+        .unwrap()
+        .iter()
+        .map(|b| b.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    batches.sort();
+    let progress = serde_json::json!({
+        "manifest": manifest,
+        "batches": batches,
+        "rows_done": manifest["rows"],
+    });
+    fs::write(
+        stopped.join(".extract-progress.json"),
+        serde_json::to_vec(&progress).unwrap(),
+    )
+    .unwrap();
+    let out = extract(&signals, &stopped, FEATURES);
+    assert!(out.status.success(), "{}", text(&out));
+    for name in FILES {
+        assert_eq!(
+            fs::read(whole.join(name)).unwrap(),
+            fs::read(stopped.join(name)).unwrap(),
+            "{name}: resumed, against the whole run"
+        );
+    }
+}

@@ -28,10 +28,16 @@ pub fn print(report: &extract::Report, options: &Options) {
         println!("{out} already holds these features of these signals");
         return;
     }
+    if !report.kept.is_empty() {
+        println!(
+            "{out} held {} of these signals: kept, the others added",
+            report.kept.join(", ")
+        );
+    }
     println!(
         "{} tracks × {} features written to {out} in {:.1} s ({:.1} tracks/s on {} threads{})",
         report.manifest.rows,
-        report.manifest.features.len(),
+        report.manifest.features.len() - report.kept.len(),
         report.seconds,
         report.computed as f64 / report.seconds,
         report.jobs,

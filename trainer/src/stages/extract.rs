@@ -53,6 +53,13 @@ impl RowFile {
     ) -> Result<Self> {
         let done = dir.join(name);
         let partial = dir.join(format!("{name}.partial"));
+        if resume && !partial.exists() && done.exists() {
+            // The run being resumed finished this file and stopped before its manifest: carry
+            // on from the file, not from zeros.
+            fs::rename(&done, &partial).with_context(|| {
+                format!("cannot rename {} to {}", done.display(), partial.display())
+            })?;
+        }
         let row_bytes = (shape[1..].iter().product::<usize>() * std::mem::size_of::<A>()) as u64;
         let data_bytes = row_bytes * shape[0] as u64;
         let file = if resume && partial.exists() {
@@ -150,6 +157,9 @@ pub struct Report {
     pub manifest: Manifest,
     /// Whether the folder already held these features (nothing was computed).
     pub already_done: bool,
+    /// The features the folder held from an earlier extraction of the same signals, kept as
+    /// they were (this run added the others).
+    pub kept: Vec<String>,
     /// The row an interrupted run had reached, when this run resumed it.
     pub resumed_at: Option<usize>,
     /// Tracks computed in this run.
@@ -271,19 +281,33 @@ fn count_rows(batch: &Location, size: u64) -> Result<usize> {
     }
 }
 
-/// Whether `location` (written in `out`) already holds `manifest`'s features; an error when
-/// it holds others. An object store's manifest is its completion marker, uploaded last.
-fn already_done(location: &Location, out: &Path, manifest: &Manifest) -> Result<bool> {
+/// The features of `manifest` that `location` (written in `out`) already holds: none for a new
+/// folder, all of them when it is done, and some when it holds a complete extraction of the
+/// same signals with fewer features, which this run extends (adding `musicnn` to the 16
+/// features of a whole dataset computes only `musicnn`). An error when it holds others. An
+/// object store's manifest is its completion marker, uploaded last.
+fn features_held(location: &Location, out: &Path, manifest: &Manifest) -> Result<Vec<FeatureFile>> {
     let marker = location.join(MANIFEST);
     let Some(bytes) = marker.read_opt()? else {
-        return Ok(false);
+        return Ok(Vec::new());
     };
     let old: Manifest = serde_json::from_slice(&bytes)
         .with_context(|| format!("{marker} is not an extract manifest"))?;
-    let complete = location.as_local().is_none()
-        || manifest.features.iter().all(|f| out.join(&f.file).exists());
-    if old == *manifest && complete {
-        return Ok(true);
+    let on_disk = |f: &FeatureFile| location.as_local().is_none() || out.join(&f.file).exists();
+    let same_signals = Manifest {
+        features: Vec::new(),
+        ..old.clone()
+    } == Manifest {
+        features: Vec::new(),
+        ..manifest.clone()
+    };
+    if same_signals
+        && old
+            .features
+            .iter()
+            .all(|f| manifest.features.contains(f) && on_disk(f))
+    {
+        return Ok(old.features);
     }
     bail!("{location} holds other features or signals; choose another --output or remove it");
 }
@@ -355,25 +379,43 @@ pub fn run(options: &Options) -> Result<Report> {
     let staged = location.staging()?;
     let out = &staged;
     fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    if already_done(&location, out, &manifest)? {
+    let kept = features_held(&location, out, &manifest)?;
+    let kept_names: Vec<String> = kept.iter().map(|f| f.name.clone()).collect();
+    if kept.len() == manifest.features.len() {
         return Ok(Report {
             manifest,
             already_done: true,
+            kept: kept_names,
             resumed_at: None,
             computed: 0,
             jobs,
             seconds: started.elapsed().as_secs_f64(),
         });
     }
+    // What this run computes: the features the folder does not hold yet.
+    let adding = Manifest {
+        features: manifest
+            .features
+            .iter()
+            .filter(|f| !kept.contains(f))
+            .cloned()
+            .collect(),
+        ..manifest.clone()
+    };
+    let which: &[Feature] = &which
+        .iter()
+        .copied()
+        .filter(|f| !kept_names.iter().any(|k| k == f.name()))
+        .collect::<Vec<_>>();
     let progress_path = out.join(PROGRESS);
-    let rows_done = rows_done(&progress_path, &manifest, &signals.names)?;
+    let rows_done = rows_done(&progress_path, &adding, &signals.names)?;
     let resume = rows_done > 0;
-    let mut files = Outputs::create(out, &manifest, resume)?;
+    let mut files = Outputs::create(out, &adding, resume)?;
     let save_progress = |rows_done: usize| {
         write_json(
             &progress_path,
             &Progress {
-                manifest: manifest.clone(),
+                manifest: adding.clone(),
                 batches: signals.names.clone(),
                 rows_done,
             },
@@ -412,7 +454,7 @@ pub fn run(options: &Options) -> Result<Report> {
         };
         let work = Work {
             pool: &pool,
-            manifest: &manifest,
+            manifest: &adding,
             which,
             embedders: &embedders,
         };
@@ -437,6 +479,7 @@ pub fn run(options: &Options) -> Result<Report> {
     Ok(Report {
         manifest,
         already_done: false,
+        kept: kept_names,
         resumed_at: resume.then_some(rows_done),
         computed,
         jobs,
