@@ -32,6 +32,12 @@ bin="$CARGO_TARGET_DIR/release/genrescope"
 step "demo data → $work/fma (genrescope demo-data: 30 synthesised tracks per genre)" "~40 s"
 "$bin" demo-data -o "$work/fma" --tracks-per-genre 30
 
+# A work folder from before the dataset record (generalised/dataset.json) would give a bundle
+# that does not say it learnt from synthesised music: run its stages again (about 2 minutes).
+if [ -d "$work/generalised" ] && [ ! -f "$work/generalised/dataset.json" ]; then
+  log "$work holds an earlier run's stages, without the dataset record: running them again"
+  rm -rf "$work/generalised" "$work/signals" "$work/features" "$work/models"
+fi
 step "stages 0-3 → $work (genrescope pipeline; complete stages are skipped)" "~2 min"
 "$bin" pipeline --fma "$work/fma" -o "$work" --features all,musicnn
 log "the bundle, metrics and plots are in $work/models"
