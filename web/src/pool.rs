@@ -61,6 +61,11 @@ impl Job {
             Job::Analyse { run, .. } | Job::Task { run, .. } => *run,
         }
     }
+
+    /// A task a worker died on, queued again.
+    fn retried(&self) -> bool {
+        matches!(self, Job::Task { tries, .. } if *tries > 0)
+    }
 }
 
 /// One worker and what it is doing.
@@ -72,6 +77,10 @@ pub struct Slot {
     pub busy: Option<Job>,
     /// The run whose signals it holds.
     signals_of: u64,
+    /// It replaces a worker that died: a task some worker died on is retried only on a
+    /// replacement, never on a worker that was alive when the task killed the other (that
+    /// one may be as sick).
+    replacement: bool,
 }
 
 impl Slot {
@@ -81,6 +90,7 @@ impl Slot {
             ready: false,
             busy: None,
             signals_of: 0,
+            replacement: false,
         }
     }
 }
@@ -156,8 +166,19 @@ impl Pool {
             if !self.slots[i].ready || self.slots[i].busy.is_some() {
                 continue;
             }
-            let Some(job) = self.queue.pop_front() else {
+            if self.queue.is_empty() {
                 return Ok(());
+            }
+            let replacement = self.slots[i].replacement;
+            let Some(k) = self
+                .queue
+                .iter()
+                .position(|job| replacement || !job.retried())
+            else {
+                continue;
+            };
+            let Some(job) = self.queue.remove(k) else {
+                continue;
             };
             let run = job.run();
             self.post(i, &job)
@@ -219,11 +240,15 @@ impl Pool {
         }
     }
 
-    /// Worker `i` died and `worker` replaces it. Its task goes back to the front of the queue
-    /// if no worker died on it before; otherwise (and for a file that killed its decoder) the
+    /// Worker `i` died and `worker` replaces it. Its task goes back to the front of the queue,
+    /// for a replacement, if no worker died on it before; otherwise (and for a file that killed its decoder) the
     /// job is returned: the run cannot go on.
     pub fn replace(&mut self, i: usize, worker: Worker) -> Option<Job> {
-        let old = std::mem::replace(&mut self.slots[i], Slot::new(worker));
+        let fresh = Slot {
+            replacement: true,
+            ..Slot::new(worker)
+        };
+        let old = std::mem::replace(&mut self.slots[i], fresh);
         old.worker.terminate();
         match old.busy {
             Some(Job::Task { run, task, tries }) if tries == 0 && run == self.run => {
