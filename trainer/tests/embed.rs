@@ -9,7 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use arrow_array::{Array, FixedSizeListArray, Float32Array, ListArray, StringArray};
-use common::{genrescope, run_ok, text};
+use common::{floats, genrescope, pcm_wav, run_ok, text};
 use genrescope::formats::table::{column, read_parquet};
 use ndarray::{Array1, Array2, ArrayD, Axis, Ix2};
 use ndarray_npy::read_npy;
@@ -29,28 +29,6 @@ fn matrix(name: &str) -> Array2<f32> {
     a.into_dimensionality::<Ix2>().unwrap()
 }
 
-/// A mono 16-bit PCM WAV of `samples` at `rate`.
-fn pcm_wav(path: &Path, samples: &[i16], rate: u32) {
-    let data_len = (samples.len() * 2) as u32;
-    let mut out = Vec::with_capacity(44 + data_len as usize);
-    out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&(36 + data_len).to_le_bytes());
-    out.extend_from_slice(b"WAVEfmt ");
-    out.extend_from_slice(&16u32.to_le_bytes());
-    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    out.extend_from_slice(&1u16.to_le_bytes()); // mono
-    out.extend_from_slice(&rate.to_le_bytes());
-    out.extend_from_slice(&(rate * 2).to_le_bytes());
-    out.extend_from_slice(&2u16.to_le_bytes());
-    out.extend_from_slice(&16u16.to_le_bytes());
-    out.extend_from_slice(b"data");
-    out.extend_from_slice(&data_len.to_le_bytes());
-    for s in samples {
-        out.extend_from_slice(&s.to_le_bytes());
-    }
-    std::fs::write(path, out).unwrap();
-}
-
 /// The reference signal `name` (16 kHz, the int16 samples TensorFlow was given) as a WAV in
 /// `dir`.
 fn signal_wav(dir: &Path, name: &str) -> PathBuf {
@@ -58,14 +36,6 @@ fn signal_wav(dir: &Path, name: &str) -> PathBuf {
     let path = dir.join(format!("{name}.wav"));
     pcm_wav(&path, pcm.as_slice().unwrap(), 16_000);
     path
-}
-
-fn floats(v: &Value) -> Vec<f32> {
-    v.as_array()
-        .expect("an array")
-        .iter()
-        .map(|x| x.as_f64().expect("a number") as f32)
-        .collect()
 }
 
 fn worst(got: &[f32], want: impl IntoIterator<Item = f32>) -> f32 {

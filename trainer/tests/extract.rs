@@ -20,6 +20,27 @@ fn signals(dir: &Path) -> PathBuf {
 /// The features the test extracts: a 1-D, a 2-D and a one-row feature.
 const FEATURES: &str = "waveform,mel,spectral_centroid";
 
+/// The files of an extraction of [`FEATURES`].
+const FILES: [&str; 6] = [
+    "waveform.npy",
+    "mel.npy",
+    "spectral_centroid.npy",
+    "labels.npy",
+    "track_ids.npy",
+    "manifest.json",
+];
+
+/// Every file of [`FILES`] in `got` is byte for byte the one in `want`.
+fn assert_same_files(want: &Path, got: &Path, what: &str) {
+    for name in FILES {
+        assert_eq!(
+            fs::read(want.join(name)).unwrap(),
+            fs::read(got.join(name)).unwrap(),
+            "{name}: {what}"
+        );
+    }
+}
+
 #[test]
 fn extract_writes_numpy_rows_in_track_order_and_resumes_after_kill() {
     let dir = tempfile::tempdir().unwrap();
@@ -120,20 +141,7 @@ fn extract_writes_numpy_rows_in_track_order_and_resumes_after_kill() {
         "{}",
         text(&out)
     );
-    for name in [
-        "waveform.npy",
-        "mel.npy",
-        "spectral_centroid.npy",
-        "labels.npy",
-        "track_ids.npy",
-        "manifest.json",
-    ] {
-        assert_eq!(
-            fs::read(whole.join(name)).unwrap(),
-            fs::read(cut.join(name)).unwrap(),
-            "{name}"
-        );
-    }
+    assert_same_files(&whole, &cut, "resumed after kill -9");
     assert!(!cut.join(".extract-progress.json").exists());
 }
 
@@ -179,16 +187,6 @@ fn extract(signals: &Path, out: &Path, features: &str) -> std::process::Output {
     ])
 }
 
-/// The files of an extraction of [`FEATURES`].
-const FILES: [&str; 6] = [
-    "waveform.npy",
-    "mel.npy",
-    "spectral_centroid.npy",
-    "labels.npy",
-    "track_ids.npy",
-    "manifest.json",
-];
-
 #[test]
 fn extract_adds_features_to_a_folder_of_the_same_signals_and_refuses_others() {
     let dir = tempfile::tempdir().unwrap();
@@ -214,13 +212,7 @@ fn extract_adds_features_to_a_folder_of_the_same_signals_and_refuses_others() {
         .modified()
         .unwrap();
     assert_eq!(written, again, "waveform.npy is not written again");
-    for name in FILES {
-        assert_eq!(
-            fs::read(whole.join(name)).unwrap(),
-            fs::read(grown.join(name)).unwrap(),
-            "{name}: grown, against one extraction of all"
-        );
-    }
+    assert_same_files(&whole, &grown, "grown, against one extraction of all");
 
     // A folder holding a feature not asked for is another extraction: refused, untouched.
     let other = dir.path().join("other");
@@ -268,11 +260,5 @@ fn a_run_stopped_between_its_last_file_and_its_manifest_resumes_from_its_files()
     .unwrap();
     let out = extract(&signals, &stopped, FEATURES);
     assert!(out.status.success(), "{}", text(&out));
-    for name in FILES {
-        assert_eq!(
-            fs::read(whole.join(name)).unwrap(),
-            fs::read(stopped.join(name)).unwrap(),
-            "{name}: resumed, against the whole run"
-        );
-    }
+    assert_same_files(&whole, &stopped, "resumed, against the whole run");
 }

@@ -9,7 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use arrow_array::{Array, FixedSizeListArray, Float32Array, ListArray, StringArray};
-use common::{genrescope, kill_when, run_ok, text};
+use common::{floats, genrescope, kill_when, run_ok, text};
 use genrescope::formats::table::{column, read_parquet};
 use ndarray::{Array2, ArrayD, Ix2};
 use ndarray_npy::read_npy;
@@ -25,14 +25,6 @@ fn tag_json(file: &Path, model: &str) -> Value {
     let out = genrescope(&[&"tag", &file, &"--model", &model, &"--json"]);
     assert!(out.status.success(), "{}", text(&out));
     serde_json::from_slice(&out.stdout).expect("one JSON object on stdout")
-}
-
-fn floats(v: &Value) -> Vec<f32> {
-    v.as_array()
-        .expect("an array")
-        .iter()
-        .map(|x| x.as_f64().expect("a number") as f32)
-        .collect()
 }
 
 #[test]

@@ -26,15 +26,7 @@ fn manifest(models: &Path) -> BundleManifest {
 
 /// The demo data (30 tracks of each of 8 genres, 15 s clips) and its cleaned table.
 fn demo(dir: &Path) -> (PathBuf, Vec<clean::CleanTrack>) {
-    let demo = common::demo(dir, "30", "15");
-    let generalised = dir.join("generalised");
-    run_ok(&[
-        &"generalise",
-        &"--metadata-path",
-        &demo.join("fma_metadata"),
-        &"-o",
-        &generalised,
-    ]);
+    let (demo, generalised) = common::demo_generalised(dir, "30", "15");
     let (tracks, _) = clean::read(&generalised).unwrap();
     (demo, tracks)
 }

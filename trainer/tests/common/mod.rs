@@ -37,6 +37,20 @@ pub fn demo(dir: &Path, per_genre: &str, clip: &str) -> PathBuf {
     demo
 }
 
+/// [`demo`], then `generalise` into `dir/generalised`: the demo dataset and the cleaned table.
+pub fn demo_generalised(dir: &Path, per_genre: &str, clip: &str) -> (PathBuf, PathBuf) {
+    let demo = demo(dir, per_genre, clip);
+    let generalised = dir.join("generalised");
+    run_ok(&[
+        &"generalise",
+        &"--metadata-path",
+        &demo.join("fma_metadata"),
+        &"-o",
+        &generalised,
+    ]);
+    (demo, generalised)
+}
+
 /// Stages 0–1 on a fresh demo dataset in `dir`.
 pub struct DemoSignals {
     /// The demo dataset: `fma_metadata/`, `fma_small/`.
@@ -47,23 +61,15 @@ pub struct DemoSignals {
     pub signals: PathBuf,
 }
 
-/// [`demo`], then `generalise` and `transform` (with `transform_args` added) into `dir`.
+/// [`demo_generalised`], then `transform` (with `transform_args` added) into `dir`.
 pub fn demo_signals(
     dir: &Path,
     per_genre: &str,
     clip: &str,
     transform_args: &[&str],
 ) -> DemoSignals {
-    let demo = demo(dir, per_genre, clip);
-    let generalised = dir.join("generalised");
+    let (demo, generalised) = demo_generalised(dir, per_genre, clip);
     let signals = dir.join("signals");
-    run_ok(&[
-        &"generalise",
-        &"--metadata-path",
-        &demo.join("fma_metadata"),
-        &"-o",
-        &generalised,
-    ]);
     let audio = demo.join("fma_small");
     let mut args: Vec<&dyn AsRef<OsStr>> = vec![
         &"transform",
@@ -129,4 +135,35 @@ pub fn names(dir: &Path) -> Vec<String> {
         .collect();
     v.sort();
     v
+}
+
+/// A mono 16-bit PCM WAV of `samples` at `rate`.
+pub fn pcm_wav(path: &Path, samples: &[i16], rate: u32) {
+    let data_len = (samples.len() * 2) as u32;
+    let mut out = Vec::with_capacity(44 + data_len as usize);
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + data_len).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&16u32.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    out.extend_from_slice(&1u16.to_le_bytes()); // mono
+    out.extend_from_slice(&rate.to_le_bytes());
+    out.extend_from_slice(&(rate * 2).to_le_bytes());
+    out.extend_from_slice(&2u16.to_le_bytes());
+    out.extend_from_slice(&16u16.to_le_bytes());
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&data_len.to_le_bytes());
+    for s in samples {
+        out.extend_from_slice(&s.to_le_bytes());
+    }
+    std::fs::write(path, out).unwrap();
+}
+
+/// A JSON array of numbers as f32.
+pub fn floats(v: &serde_json::Value) -> Vec<f32> {
+    v.as_array()
+        .expect("an array")
+        .iter()
+        .map(|x| x.as_f64().expect("a number") as f32)
+        .collect()
 }
