@@ -29,7 +29,7 @@ else:
 np.save(path, y.astype(np.float32))
 PY
 "$venv/bin/python" tools/bench/librosa_features.py "$out/signal_14s.npy" --json "$out/librosa.json"
-GENRESCOPE_BENCH_SIGNAL="$PWD/$out/signal_14s.npy" cargo bench -q -p genrescope-core --bench features -- \
+GENRESCOPE_BENCH_SIGNAL="$PWD/$out/signal_14s.npy" cargo bench -q -p genrescope-core --no-default-features --bench features -- \
   --output-format bencher all_features_14s 2>/dev/null | tee "$out/rust.txt"
 python3 - "$out" <<'PY'
 import json, re, sys

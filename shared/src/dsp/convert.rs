@@ -21,6 +21,12 @@ pub enum DbRef {
 /// All-zero input gives all zeros, as in librosa (both the values and the reference are
 /// clamped to `amin`).
 pub fn amplitude_to_db(s: ArrayView2<f32>, top_db: f32) -> Array2<f32> {
+    crate::vectorized!(amplitude_to_db_body(s, top_db) as (ArrayView2<'_, f32>, f32) -> Array2<f32>)
+}
+
+/// [`amplitude_to_db`]'s body, run by `vectorized!`.
+#[inline(always)]
+fn amplitude_to_db_body((s, top_db): (ArrayView2<f32>, f32)) -> Array2<f32> {
     // librosa squares in float32 and converts with ref=max(|S|)**2, amin=1e-5**2.
     let s = s.as_standard_layout();
     let src = s.as_slice().expect("standard layout is contiguous");
@@ -53,6 +59,14 @@ pub fn power_to_db_with(
     amin: f32,
     top_db: Option<f32>,
 ) -> Array2<f32> {
+    crate::vectorized!(power_to_db_with_body(s, reference, amin, top_db) as (ArrayView2<'_, f32>, DbRef, f32, Option<f32>) -> Array2<f32>)
+}
+
+/// [`power_to_db_with`]'s body, run by `vectorized!`.
+#[inline(always)]
+fn power_to_db_with_body(
+    (s, reference, amin, top_db): (ArrayView2<f32>, DbRef, f32, Option<f32>),
+) -> Array2<f32> {
     let s = s.as_standard_layout();
     let src = s.as_slice().expect("standard layout is contiguous");
     let max_abs = max_abs(src);
@@ -65,6 +79,7 @@ pub fn power_to_db_with(
 }
 
 /// The largest `|v|` (0 for no values).
+#[inline(always)]
 pub(crate) fn max_abs(src: &[f32]) -> f32 {
     // Eight independent lanes, so the loop vectorises.
     let mut lanes = [0.0f32; 8];
@@ -82,6 +97,7 @@ pub(crate) fn max_abs(src: &[f32]) -> f32 {
 
 /// The dB conversion of every value of `src` (squared first if `square`), with the largest
 /// (squared) value `max_power` known in advance.
+#[inline(always)]
 fn db_impl(
     src: &[f32],
     square: bool,
@@ -99,26 +115,31 @@ fn db_impl(
     let fast = amin >= f32::MIN_POSITIVE && max_power.is_finite();
     match (square, fast) {
         // Every clamped value is a positive normal number: the branch-free logarithm applies.
-        (true, true) => src
-            .iter()
-            .map(|&v| (10.0 * log10_normal(amin.max(v * v)) - offset).max(floor))
-            .collect(),
-        (false, true) => src
-            .iter()
-            .map(|&v| (10.0 * log10_normal(amin.max(v)) - offset).max(floor))
-            .collect(),
-        (true, false) => src
-            .iter()
-            .map(|&v| (10.0 * log10_f32(amin.max(v * v)) - offset).max(floor))
-            .collect(),
-        (false, false) => src
-            .iter()
-            .map(|&v| (10.0 * log10_f32(amin.max(v)) - offset).max(floor))
-            .collect(),
+        (true, true) => map_values(src, |v| {
+            (10.0 * log10_normal(amin.max(v * v)) - offset).max(floor)
+        }),
+        (false, true) => map_values(src, |v| {
+            (10.0 * log10_normal(amin.max(v)) - offset).max(floor)
+        }),
+        (true, false) => map_values(src, |v| {
+            (10.0 * log10_f32(amin.max(v * v)) - offset).max(floor)
+        }),
+        (false, false) => map_values(src, |v| (10.0 * log10_f32(amin.max(v)) - offset).max(floor)),
     }
 }
 
+/// `f` of every value, in a loop that inlines (and so vectorises) where it is called.
+#[inline(always)]
+fn map_values(src: &[f32], f: impl Fn(f32) -> f32) -> Vec<f32> {
+    let mut out = vec![0.0f32; src.len()];
+    for (o, &v) in out.iter_mut().zip(src) {
+        *o = f(v);
+    }
+    out
+}
+
 /// `log10(x)` rounded to `f32`, for any `x`.
+#[inline(always)]
 fn log10_f32(x: f32) -> f32 {
     if x >= f32::MIN_POSITIVE && x.is_finite() {
         log10_normal(x)
@@ -129,7 +150,7 @@ fn log10_f32(x: f32) -> f32 {
 
 /// `log10(x)` for a positive normal `f32`, within 2 ulp of the exact value. It has no
 /// branches and no calls and works in `f32`, so loops over it vectorise four lanes wide.
-#[inline]
+#[inline(always)]
 fn log10_normal(x: f32) -> f32 {
     // log10(2) split so that e * LOG10_2_HI is exact for |e| < 2^10.
     const LOG10_2_HI: f32 = 1233.0 / 4096.0;

@@ -4,6 +4,7 @@ pub mod convert;
 pub mod cqt;
 pub mod filters;
 pub mod resample;
+pub mod simd;
 pub mod stft;
 pub mod tuning;
 pub mod util;

@@ -28,6 +28,12 @@ pub fn estimate_tuning(s: ArrayView2<f32>, sr: u32, n_fft: usize, bins_per_octav
 /// (its nonzero entries, in no particular order), with `fmin=150, fmax=4000, threshold=0.1`
 /// and `ref=np.max` per frame.
 pub fn piptrack_peaks(s: ArrayView2<f32>, sr: u32, n_fft: usize) -> Vec<(f32, f32)> {
+    crate::vectorized!(piptrack_peaks_body(s, sr, n_fft) as (ArrayView2<'_, f32>, u32, usize) -> Vec<(f32, f32)>)
+}
+
+/// [`piptrack_peaks`]'s body, run by `vectorized!`.
+#[inline(always)]
+fn piptrack_peaks_body((s, sr, n_fft): (ArrayView2<f32>, u32, usize)) -> Vec<(f32, f32)> {
     let (n_bins, n_frames) = s.dim();
     let n_fft = if n_fft / 2 + 1 != n_bins {
         2 * n_bins.saturating_sub(1)

@@ -17,6 +17,12 @@ pub enum Norm {
 /// `(bins, frames)` array: each column is divided by its norm; columns whose norm is below
 /// the smallest positive normal number (`threshold=None`) are left unscaled.
 pub fn normalize(s: ArrayView2<f32>, norm: Norm) -> Array2<f32> {
+    crate::vectorized!(normalize_body(s, norm) as (ArrayView2<'_, f32>, Norm) -> Array2<f32>)
+}
+
+/// [`normalize`]'s body, run by `vectorized!`.
+#[inline(always)]
+fn normalize_body((s, norm): (ArrayView2<f32>, Norm)) -> Array2<f32> {
     let mut out = s.to_owned();
     let tiny = f32::MIN_POSITIVE;
     for mut col in out.axis_iter_mut(Axis(1)) {

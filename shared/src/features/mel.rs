@@ -31,6 +31,12 @@ pub fn melspectrogram(power: ArrayView2<f32>, cfg: &FeatureConfig) -> Array2<f32
 /// whatever `cfg.top_db` is; then the orthonormal DCT-II along the mel axis, first `n_mfcc`
 /// coefficients.
 pub fn mfcc(mel_power: ArrayView2<f32>, cfg: &FeatureConfig) -> Array2<f32> {
+    crate::vectorized!(mfcc_body(mel_power, cfg) as (ArrayView2<'_, f32>, &FeatureConfig) -> Array2<f32>)
+}
+
+/// [`mfcc`]'s body, run by `vectorized!`.
+#[inline(always)]
+fn mfcc_body((mel_power, cfg): (ArrayView2<f32>, &FeatureConfig)) -> Array2<f32> {
     let log_mel = power_to_db_with(mel_power, DbRef::Value(1.0), POWER_AMIN, Some(MFCC_TOP_DB));
     let (n_mels, n_frames) = log_mel.dim();
     let n_mfcc = cfg.n_mfcc.min(n_mels);

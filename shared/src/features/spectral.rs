@@ -60,6 +60,7 @@ pub fn fourier(y: &[f32]) -> Array1<f32> {
 }
 
 /// Per frame, the `f64` sums that `add_row(k, row, sums)` accumulates over the rows `k`.
+#[inline(always)]
 fn weighted_sums(
     data: &[f32],
     n_frames: usize,
@@ -74,6 +75,7 @@ fn weighted_sums(
 
 /// The per-frame L1 norms of `librosa.util.normalize(S, norm=1, axis=-2)`, in `f64`, with
 /// librosa's convention that columns below `tiny(float32)` stay unscaled (norm 1).
+#[inline(always)]
 fn l1_norms(data: &[f32], n_frames: usize) -> Vec<f64> {
     let mut length = weighted_sums(data, n_frames, |_, row, acc| {
         for (a, &v) in acc.iter_mut().zip(row) {
@@ -93,6 +95,12 @@ fn l1_norms(data: &[f32], n_frames: usize) -> Vec<f64> {
 /// `sum_k freq[k] S[k] / sum_k S[k]` per frame (librosa normalises `S` first; the sums here
 /// are in `f64`). Silent frames give 0.
 pub fn spectral_centroid(mag: ArrayView2<f32>, cfg: &FeatureConfig) -> Array2<f32> {
+    crate::vectorized!(spectral_centroid_body(mag, cfg) as (ArrayView2<'_, f32>, &FeatureConfig) -> Array2<f32>)
+}
+
+/// [`spectral_centroid`]'s body, run by `vectorized!`.
+#[inline(always)]
+fn spectral_centroid_body((mag, cfg): (ArrayView2<f32>, &FeatureConfig)) -> Array2<f32> {
     let (n_bins, n_frames) = mag.dim();
     if n_frames == 0 || n_bins == 0 {
         return Array2::zeros((1, n_frames));
@@ -118,6 +126,14 @@ pub fn spectral_bandwidth(
     mag: ArrayView2<f32>,
     centroid: ArrayView2<f32>,
     cfg: &FeatureConfig,
+) -> Array2<f32> {
+    crate::vectorized!(spectral_bandwidth_body(mag, centroid, cfg) as (ArrayView2<'_, f32>, ArrayView2<'_, f32>, &FeatureConfig) -> Array2<f32>)
+}
+
+/// [`spectral_bandwidth`]'s body, run by `vectorized!`.
+#[inline(always)]
+fn spectral_bandwidth_body(
+    (mag, centroid, cfg): (ArrayView2<f32>, ArrayView2<f32>, &FeatureConfig),
 ) -> Array2<f32> {
     let (n_bins, n_frames) = mag.dim();
     assert_eq!(centroid.ncols(), n_frames, "one centroid per frame");
@@ -146,6 +162,12 @@ pub fn spectral_bandwidth(
 /// The frequency of the first bin where the (`float32`) cumulative sum reaches `roll_percent`
 /// of the frame's total; silent frames give 0.
 pub fn spectral_rolloff(mag: ArrayView2<f32>, cfg: &FeatureConfig) -> Array2<f32> {
+    crate::vectorized!(spectral_rolloff_body(mag, cfg) as (ArrayView2<'_, f32>, &FeatureConfig) -> Array2<f32>)
+}
+
+/// [`spectral_rolloff`]'s body, run by `vectorized!`.
+#[inline(always)]
+fn spectral_rolloff_body((mag, cfg): (ArrayView2<f32>, &FeatureConfig)) -> Array2<f32> {
     let (n_bins, n_frames) = mag.dim();
     if n_frames == 0 || n_bins == 0 {
         return Array2::zeros((1, n_frames));
@@ -188,6 +210,12 @@ pub fn spectral_rolloff(mag: ArrayView2<f32>, cfg: &FeatureConfig) -> Array2<f32
 /// one), converted with `power_to_db` (ref 1, `top_db=80` over the whole array, as librosa
 /// does), then peak minus valley. Silent frames give 0.
 pub fn spectral_contrast(mag: ArrayView2<f32>, cfg: &FeatureConfig) -> Array2<f32> {
+    crate::vectorized!(spectral_contrast_body(mag, cfg) as (ArrayView2<'_, f32>, &FeatureConfig) -> Array2<f32>)
+}
+
+/// [`spectral_contrast`]'s body, run by `vectorized!`.
+#[inline(always)]
+fn spectral_contrast_body((mag, cfg): (ArrayView2<f32>, &FeatureConfig)) -> Array2<f32> {
     let (n_bins, n_frames) = mag.dim();
     let n_rows = cfg.contrast_n_bands + 1;
     let mut out = Array2::<f32>::zeros((n_rows, n_frames));
@@ -242,6 +270,7 @@ pub fn spectral_contrast(mag: ArrayView2<f32>, cfg: &FeatureConfig) -> Array2<f3
 }
 
 /// The mean of ascending `values` as numpy takes it after `np.sort`: summed in order, in `float32`.
+#[inline(always)]
 fn ascending_mean(values: impl ExactSizeIterator<Item = f32>) -> f64 {
     let n = values.len();
     let sum = values.fold(0.0f32, |a, v| a + v);
@@ -256,6 +285,7 @@ const LEVEL_CHUNK: usize = 8;
 ///
 /// Each row goes through a branch-free insertion network, eight frames at a time, skipping
 /// the frames where it would change nothing.
+#[inline(always)]
 fn extreme_levels<'a, const LOW: bool>(
     q: usize,
     n_frames: usize,
@@ -376,6 +406,12 @@ fn contrast_bands(freq: &[f64], cfg: &FeatureConfig) -> Vec<ContrastBand> {
 /// `|y| <= 1e-10` count as zero) between consecutive samples of each frame, and divides by
 /// `frame_length`.
 pub fn zero_crossing_rate(y: &[f32], cfg: &FeatureConfig) -> Array2<f32> {
+    crate::vectorized!(zero_crossing_rate_body(y, cfg) as (&[f32], &FeatureConfig) -> Array2<f32>)
+}
+
+/// [`zero_crossing_rate`]'s body, run by `vectorized!`.
+#[inline(always)]
+fn zero_crossing_rate_body((y, cfg): (&[f32], &FeatureConfig)) -> Array2<f32> {
     let frame_length = cfg.n_fft;
     let hop = cfg.hop_length;
     let n = y.len();
@@ -409,6 +445,12 @@ pub fn zero_crossing_rate(y: &[f32], cfg: &FeatureConfig) -> Array2<f32> {
 /// Frames are centred with `frame_length // 2` zeros on each side; each is
 /// `sqrt(mean(y**2))` over `frame_length` samples.
 pub fn rms(y: &[f32], cfg: &FeatureConfig) -> Array2<f32> {
+    crate::vectorized!(rms_body(y, cfg) as (&[f32], &FeatureConfig) -> Array2<f32>)
+}
+
+/// [`rms`]'s body, run by `vectorized!`.
+#[inline(always)]
+fn rms_body((y, cfg): (&[f32], &FeatureConfig)) -> Array2<f32> {
     let frame_length = cfg.n_fft;
     let hop = cfg.hop_length;
     let n_frames = 1 + y.len() / hop;
@@ -431,6 +473,7 @@ pub fn rms(y: &[f32], cfg: &FeatureConfig) -> Array2<f32> {
 }
 
 /// `sum(x**2)` in `f64`, in four independent lanes so it vectorises.
+#[inline(always)]
 fn sum_squares(x: &[f32]) -> f64 {
     let mut lanes = [0.0f64; 4];
     let chunks = x.chunks_exact(4);

@@ -19,6 +19,12 @@ pub fn chroma_cqt(cqt_mag: ArrayView2<f32>, cfg: &FeatureConfig) -> Array2<f32> 
 /// weight 0.25 each), smoothed over time with a 41-frame Hann window (`win_len_smooth=41`,
 /// zeros beyond the edges as `scipy.ndimage.convolve(mode='constant')`), L2-normalised.
 pub fn chroma_cens(cqt_mag: ArrayView2<f32>, cfg: &FeatureConfig) -> Array2<f32> {
+    crate::vectorized!(chroma_cens_body(cqt_mag, cfg) as (ArrayView2<'_, f32>, &FeatureConfig) -> Array2<f32>)
+}
+
+/// [`chroma_cens`]'s body, run by `vectorized!`.
+#[inline(always)]
+fn chroma_cens_body((cqt_mag, cfg): (ArrayView2<f32>, &FeatureConfig)) -> Array2<f32> {
     const WIN_LEN_SMOOTH: usize = 41;
     let chroma = normalize(fold_to_chroma(cqt_mag, cfg).view(), Norm::L1);
     let quant = chroma.mapv(|v| {
