@@ -44,6 +44,22 @@ pub fn cqt_magnitude(
     bins_per_octave: usize,
     tuning: f64,
 ) -> Result<Array2<f32>> {
+    crate::vectorized!(cqt_magnitude_body(y, sr, hop_length, fmin, n_bins, bins_per_octave, tuning) as (&[f32], u32, usize, f64, usize, usize, f64) -> Result<Array2<f32>>)
+}
+
+/// [`cqt_magnitude`]'s body, run by `vectorized!`.
+#[inline(always)]
+fn cqt_magnitude_body(
+    (y, sr, hop_length, fmin, n_bins, bins_per_octave, tuning): (
+        &[f32],
+        u32,
+        usize,
+        f64,
+        usize,
+        usize,
+        f64,
+    ),
+) -> Result<Array2<f32>> {
     if y.is_empty() {
         return Err(Error::invalid("y", "the signal has no samples"));
     }
@@ -407,6 +423,7 @@ impl OctaveBasis {
     ///
     /// The real FFT is a complex FFT of half the size over sample pairs, unpacked only for the
     /// bins the basis uses, into bin-major blocks of [`BLOCK`] frames.
+    #[inline(always)]
     fn response(
         &self,
         y: &[f32],

@@ -111,41 +111,47 @@ impl FilterBank {
     /// # Panics
     /// If `s` does not have `n_bins` rows.
     pub fn apply(&self, s: ArrayView2<f32>) -> Array2<f32> {
-        assert_eq!(
-            s.nrows(),
-            self.n_bins,
-            "spectrogram rows must match the filter bank"
-        );
-        let n_frames = s.ncols();
-        let mut out = Array2::<f32>::zeros((self.n_filters(), n_frames));
-        if n_frames == 0 {
-            return out;
-        }
-        let s = s.as_standard_layout();
-        let src = s.as_slice().expect("standard layout is contiguous");
-        let dst = out.as_slice_mut().expect("a new array is contiguous");
-        for t0 in (0..n_frames).step_by(APPLY_TILE) {
-            let t1 = (t0 + APPLY_TILE).min(n_frames);
-            for j in 0..self.n_bins {
-                let entries = self.cols[j]..self.cols[j + 1];
-                if entries.is_empty() {
-                    continue;
-                }
-                let row = &src[j * n_frames + t0..j * n_frames + t1];
-                for (&i, &w) in self.col_filters[entries.clone()]
-                    .iter()
-                    .zip(&self.col_weights[entries])
-                {
-                    let i = i as usize;
-                    let out_row = &mut dst[i * n_frames + t0..i * n_frames + t1];
-                    for (d, &v) in out_row.iter_mut().zip(row) {
-                        *d += w * v;
-                    }
+        crate::vectorized!(apply_body(self, s) as (&FilterBank, ArrayView2<'_, f32>) -> Array2<f32>)
+    }
+}
+
+/// [`FilterBank::apply`]'s body, run by `vectorized!`.
+#[inline(always)]
+fn apply_body((bank, s): (&FilterBank, ArrayView2<f32>)) -> Array2<f32> {
+    assert_eq!(
+        s.nrows(),
+        bank.n_bins,
+        "spectrogram rows must match the filter bank"
+    );
+    let n_frames = s.ncols();
+    let mut out = Array2::<f32>::zeros((bank.n_filters(), n_frames));
+    if n_frames == 0 {
+        return out;
+    }
+    let s = s.as_standard_layout();
+    let src = s.as_slice().expect("standard layout is contiguous");
+    let dst = out.as_slice_mut().expect("a new array is contiguous");
+    for t0 in (0..n_frames).step_by(APPLY_TILE) {
+        let t1 = (t0 + APPLY_TILE).min(n_frames);
+        for j in 0..bank.n_bins {
+            let entries = bank.cols[j]..bank.cols[j + 1];
+            if entries.is_empty() {
+                continue;
+            }
+            let row = &src[j * n_frames + t0..j * n_frames + t1];
+            for (&i, &w) in bank.col_filters[entries.clone()]
+                .iter()
+                .zip(&bank.col_weights[entries])
+            {
+                let i = i as usize;
+                let out_row = &mut dst[i * n_frames + t0..i * n_frames + t1];
+                for (d, &v) in out_row.iter_mut().zip(row) {
+                    *d += w * v;
                 }
             }
         }
-        out
     }
+    out
 }
 
 /// `librosa.fft_frequencies(sr=sr, n_fft=n_fft)`: `np.fft.rfftfreq(n_fft, 1/sr)`, bit for bit.

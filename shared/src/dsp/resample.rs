@@ -423,6 +423,7 @@ impl Ols {
         }
     }
 
+    #[inline(always)]
     fn run(&self, inputs: &[&[f32]], offset: usize, out: &mut [f32]) {
         let (n, d) = (self.taps, self.len);
         let step = d - n + 1;
@@ -510,6 +511,7 @@ impl FirStage {
         FirStage { l, m, taps, kind }
     }
 
+    #[inline(always)]
     fn run(&self, x: &[f32]) -> Vec<f32> {
         if x.is_empty() {
             return Vec::new();
@@ -567,6 +569,7 @@ enum PolyKind {
 }
 
 impl PolyStage {
+    #[inline(always)]
     fn run(&self, s: &[f32]) -> Vec<f32> {
         if s.is_empty() {
             return Vec::new();
@@ -633,6 +636,7 @@ impl PolyStage {
 
 /// A dot product of two equal-length slices whose length is a multiple of 8, with eight
 /// independent accumulators (vectorisable).
+#[inline(always)]
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0.0f32; 8];
     for (ca, cb) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
@@ -649,6 +653,7 @@ enum Stage {
 }
 
 impl Stage {
+    #[inline(always)]
     fn run(&self, x: &[f32]) -> Vec<f32> {
         match self {
             Stage::Fir(s) => s.run(x),
@@ -834,14 +839,22 @@ impl Plan {
     }
 
     fn process(&self, y: &[f32]) -> Vec<f32> {
+        crate::vectorized!(process_body(self, y) as (&Plan, &[f32]) -> Vec<f32>)
+    }
+}
+
+/// [`Plan::process`]'s body, run by `vectorized!` with the stages inlined into it.
+#[inline(always)]
+fn process_body((plan, y): (&Plan, &[f32])) -> Vec<f32> {
+    {
         let n = y.len();
         let mut cur: Vec<f32> = Vec::new();
-        for (i, st) in self.stages.iter().enumerate() {
+        for (i, st) in plan.stages.iter().enumerate() {
             cur = st.run(if i == 0 { y } else { &cur });
         }
         // soxr emits floor(n / io_ratio + 0.5) samples; librosa pads or trims to ceil.
-        let produced = (n as f64 / self.io_ratio + 0.5) as usize;
-        let want = (n as f64 * self.out_in).ceil() as usize;
+        let produced = (n as f64 / plan.io_ratio + 0.5) as usize;
+        let want = (n as f64 * plan.out_in).ceil() as usize;
         cur.truncate(produced.min(want));
         cur.resize(want, 0.0);
         cur

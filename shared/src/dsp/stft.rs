@@ -20,6 +20,12 @@ const BLOCK: usize = 32;
 /// # Panics
 /// If `n_fft` or `hop_length` is zero.
 pub fn stft(y: &[f32], n_fft: usize, hop_length: usize) -> Array2<Complex32> {
+    crate::vectorized!(stft_body(y, n_fft, hop_length) as (&[f32], usize, usize) -> Array2<Complex32>)
+}
+
+/// [`stft`]'s body, run by `vectorized!`.
+#[inline(always)]
+fn stft_body((y, n_fft, hop_length): (&[f32], usize, usize)) -> Array2<Complex32> {
     stft_map(y, n_fft, hop_length, |c| {
         Complex32::new(c.re as f32, c.im as f32)
     })
@@ -35,6 +41,12 @@ pub fn stft(y: &[f32], n_fft: usize, hop_length: usize) -> Array2<Complex32> {
 /// # Panics
 /// If `n_fft` or `hop_length` is zero.
 pub fn stft_magnitude(y: &[f32], n_fft: usize, hop_length: usize) -> Array2<f32> {
+    crate::vectorized!(stft_magnitude_body(y, n_fft, hop_length) as (&[f32], usize, usize) -> Array2<f32>)
+}
+
+/// [`stft_magnitude`]'s body, run by `vectorized!`.
+#[inline(always)]
+fn stft_magnitude_body((y, n_fft, hop_length): (&[f32], usize, usize)) -> Array2<f32> {
     stft_map(y, n_fft, hop_length, |c| {
         // Round the parts to float32 as librosa stores them, sum their squares in f64, then a
         // float32 square root (four lanes wide where f64 would be two).
@@ -44,6 +56,7 @@ pub fn stft_magnitude(y: &[f32], n_fft: usize, hop_length: usize) -> Array2<f32>
 }
 
 /// The STFT with each `f64` bin mapped to an output value by `map`.
+#[inline(always)]
 fn stft_map<T: Copy + rustfft::num_traits::Zero>(
     y: &[f32],
     n_fft: usize,
