@@ -7,7 +7,7 @@
 
 use std::io::Cursor;
 
-use symphonia::core::audio::GenericAudioBufferRef;
+use symphonia::core::audio::{Audio, AudioBuffer, GenericAudioBufferRef};
 use symphonia::core::codecs::audio::well_known::CODEC_ID_MP3;
 use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
 use symphonia::core::errors::Error as SymError;
@@ -235,6 +235,12 @@ impl Mono {
             _ => self.rate = Some(spec_rate),
         }
         self.channels = self.channels.max(n_ch);
+        if let GenericAudioBufferRef::F32(planar) = buf {
+            // The MP3, Vorbis and float WAV decoders' own format: averaged plane by plane,
+            // without interleaving first (the same sums, in channel order).
+            self.push_planes(planar, n_ch);
+            return Ok(());
+        }
         buf.copy_to_vec_interleaved::<f32>(&mut self.interleaved);
         if n_ch == 1 {
             self.samples.extend_from_slice(&self.interleaved);
@@ -247,6 +253,30 @@ impl Mono {
             );
         }
         Ok(())
+    }
+
+    /// Appends the mean of `n_ch` float planes: `(c0 + c1 + …) · (1 / n_ch)`, summed in channel
+    /// order as the interleaved path sums them.
+    fn push_planes(&mut self, planar: &AudioBuffer<f32>, n_ch: usize) {
+        let planes: Vec<&[f32]> = (0..n_ch).filter_map(|c| planar.plane(c)).collect();
+        let Some((first, rest)) = planes.split_first() else {
+            return;
+        };
+        let start = self.samples.len();
+        self.samples.extend_from_slice(first);
+        if rest.is_empty() {
+            return;
+        }
+        let mixed = &mut self.samples[start..];
+        for plane in rest {
+            for (m, &v) in mixed.iter_mut().zip(plane.iter()) {
+                *m += v;
+            }
+        }
+        let scale = 1.0 / planes.len() as f32;
+        for m in mixed {
+            *m *= scale;
+        }
     }
 
     /// `frames` of silence for packets not decoded (before a window, or while priming).
