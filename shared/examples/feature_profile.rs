@@ -159,6 +159,15 @@ fn main() {
         ("rms", median(|| spectral::rms(&y, &cfg))),
     ];
     let whole = median(|| compute(&y, &cfg, Feature::LIBROSA).expect("features"));
+    let split = median(|| {
+        genrescope_core::compute_split(
+            &y,
+            &cfg,
+            Feature::LIBROSA,
+            &genrescope_core::features::NoEmbedder,
+        )
+        .expect("features")
+    });
     genrescope_core::dsp::simd::set_enabled(false);
     let baseline = median(|| compute(&y, &cfg, Feature::LIBROSA).expect("features"));
     genrescope_core::dsp::simd::set_enabled(true);
@@ -181,6 +190,10 @@ fn main() {
     println!(
         "| the same with `dsp::simd` off (baseline SSE2 loops) | {:.2} |",
         ms(baseline)
+    );
+    println!(
+        "| `compute_split`: the CQT features and the rest on two threads | {:.2} |",
+        ms(split)
     );
 }
 

@@ -31,4 +31,6 @@ pub mod plot;
 
 pub use config::FeatureConfig;
 pub use error::{Error, Result};
+#[cfg(not(target_arch = "wasm32"))]
+pub use features::compute_split;
 pub use features::{Embedder, Feature, FeatureSet, compute, compute_with};

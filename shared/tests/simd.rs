@@ -1,9 +1,10 @@
-//! The runtime choice of vector instructions (`dsp::simd`) changes speed, not results: every
-//! feature is bit for bit the same with it on (AVX2 + FMA where the CPU has them) and off
-//! (the baseline SSE2 build).
+//! The faster paths change speed, not results: every feature is bit for bit the same with the
+//! runtime choice of vector instructions (`dsp::simd`) on (AVX2 + FMA where the CPU has them)
+//! and off (the baseline SSE2 build), and computed on two threads (`compute_split`) or one.
 
 use genrescope_core::dsp::simd;
-use genrescope_core::{Feature, FeatureConfig, compute};
+use genrescope_core::features::NoEmbedder;
+use genrescope_core::{Feature, FeatureConfig, compute, compute_split};
 
 /// Chords, a bass line, noise bursts and a stretch of near-silence (denormal-scale values).
 fn signal() -> Vec<f32> {
@@ -43,5 +44,35 @@ fn every_feature_is_bit_identical_with_and_without_the_wider_instructions() {
             .filter(|(x, y)| x.to_bits() != y.to_bits())
             .count();
         assert_eq!(differing, 0, "{feature}: {differing} values differ");
+    }
+}
+
+#[test]
+fn two_threads_give_one_thread_s_features_in_the_order_asked() {
+    let y = signal();
+    let cfg = FeatureConfig::default();
+    // A shuffled order with a repeat, mixing CQT and STFT features.
+    let which = [
+        Feature::Tonnetz,
+        Feature::Mel,
+        Feature::ChromaCqt,
+        Feature::Waveform,
+        Feature::Mel,
+        Feature::SpectralContrast,
+        Feature::ChromaCens,
+        Feature::Fourier,
+    ];
+    let one = compute(&y, &cfg, &which).expect("features");
+    let two = compute_split(&y, &cfg, &which, &NoEmbedder).expect("features");
+    let names =
+        |s: &genrescope_core::FeatureSet| s.entries.iter().map(|(f, _)| *f).collect::<Vec<_>>();
+    assert_eq!(names(&one), names(&two));
+    for ((feature, a), (_, b)) in one.entries.iter().zip(&two.entries) {
+        assert!(
+            a.iter()
+                .zip(b.iter())
+                .all(|(x, y)| x.to_bits() == y.to_bits()),
+            "{feature}"
+        );
     }
 }

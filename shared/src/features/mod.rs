@@ -378,7 +378,8 @@ pub trait Embedder: Sync {
 
 /// The embedder of [`compute`]: there is none, so asking for an embedding feature is an error
 /// that says what it needs.
-struct NoEmbedder;
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoEmbedder;
 
 impl Embedder for NoEmbedder {
     fn embedding(&self, model: TagModel, _: &[f32], _: u32) -> Result<Vec<f32>> {
@@ -452,6 +453,47 @@ pub fn compute_with(
             (feature, value)
         })
         .collect();
+    Ok(FeatureSet { entries })
+}
+
+/// [`compute_with`] on two threads, for one track at a time (`genrescope features`,
+/// `genrescope artifacts`): the CQT features on one, the rest on the other, each with its own
+/// intermediates (both compute the STFT, which the CQT's tuning estimate reads), returned in the
+/// order asked and equal to [`compute_with`]'s. Batch stages spread tracks over the cores
+/// instead. Native only (the browser runs one worker per share of the work).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn compute_split(
+    y: &[f32],
+    cfg: &FeatureConfig,
+    which: &[Feature],
+    embedder: &dyn Embedder,
+) -> Result<FeatureSet> {
+    let (cqt, rest): (Vec<Feature>, Vec<Feature>) =
+        which.iter().partition(|f| f.spec().source.uses_cqt());
+    if cqt.is_empty() || rest.is_empty() {
+        return compute_with(y, cfg, which, embedder);
+    }
+    let (cqt, rest) = rayon::join(
+        || compute_with(y, cfg, &cqt, embedder),
+        || compute_with(y, cfg, &rest, embedder),
+    );
+    let mut parts = [cqt?, rest?];
+    let mut entries: Vec<(Feature, ArrayD<f32>)> = Vec::with_capacity(which.len());
+    for &feature in which {
+        if entries.iter().any(|(f, _)| *f == feature) {
+            continue;
+        }
+        let part = parts
+            .iter_mut()
+            .find(|p| p.entries.iter().any(|(f, _)| *f == feature))
+            .expect("each feature is in one part");
+        let at = part
+            .entries
+            .iter()
+            .position(|(f, _)| *f == feature)
+            .expect("found above");
+        entries.push(part.entries.swap_remove(at));
+    }
     Ok(FeatureSet { entries })
 }
 

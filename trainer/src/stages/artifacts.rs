@@ -162,8 +162,13 @@ pub fn run(options: &Options) -> Result<Report> {
     run.step("decode", started);
 
     let started = Instant::now();
-    let set = genrescope_core::compute(&signal, &run.cfg, Feature::LIBROSA)
-        .with_context(|| format!("{}: computing features", run.path.display()))?;
+    let set = genrescope_core::compute_split(
+        &signal,
+        &run.cfg,
+        Feature::LIBROSA,
+        &genrescope_core::features::NoEmbedder,
+    )
+    .with_context(|| format!("{}: computing features", run.path.display()))?;
     run.step("features", started);
 
     write_arrays(&mut run, &set)?;

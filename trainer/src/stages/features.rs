@@ -85,7 +85,7 @@ pub fn run(options: &Options) -> Result<Report> {
             .filter(|f| *f != Feature::Waveform),
     );
     let embedders = crate::stages::tag::tagger::embedders(&which)?;
-    let set = genrescope_core::compute_with(&y, &cfg, &which, &embedders)
+    let set = genrescope_core::compute_split(&y, &cfg, &which, &embedders)
         .with_context(|| format!("{}: computing features", input.display()))?;
     let feature_seconds = started.elapsed().as_secs_f64();
 
