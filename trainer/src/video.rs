@@ -54,7 +54,8 @@ pub fn write_mp4(
         rect
     };
     let audio = scratch.join("audio.f32le");
-    let bytes: Vec<u8> = signal.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let mut bytes = Vec::new();
+    crate::formats::f32_le_bytes(signal, &mut bytes);
     std::fs::write(&audio, bytes).with_context(|| format!("cannot write {}", audio.display()))?;
 
     let duration = signal.len() as f64 / f64::from(sr);

@@ -547,13 +547,17 @@ fn write_rows(
     sets: &[FeatureSet],
     which: &[Feature],
 ) -> Result<()> {
+    let mut bytes = Vec::new();
     for (k, (s, set)) in chunk.iter().zip(sets).enumerate() {
         for (file, feature) in files.features.iter_mut().zip(which) {
             let Some(array) = set.get(*feature) else {
                 bail!("track {}: {feature} was not computed", s.track_id);
             };
             let array = array.as_standard_layout();
-            let bytes: Vec<u8> = array.iter().flat_map(|v| v.to_le_bytes()).collect();
+            match array.as_slice() {
+                Some(values) => crate::formats::f32_le_bytes(values, &mut bytes),
+                None => crate::formats::f32_le_bytes(array.iter(), &mut bytes),
+            }
             file.write_row(at + k, &bytes)?;
         }
         files
