@@ -4,6 +4,9 @@
 //! `tools/bench/features.sh` runs this side by side with librosa; otherwise a synthetic 14 s
 //! signal is used. Run: `cargo bench -p genrescope-core --bench features`.
 
+#[path = "../examples/common/mod.rs"]
+mod common;
+
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -20,25 +23,7 @@ fn signal() -> Vec<f32> {
         let a: Array1<f32> = ndarray_npy::read_npy(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
         return a.to_vec();
     }
-    // Chords over a bass line with noise bursts: every feature has something to do.
-    let sr = 22_050.0f32;
-    let mut state = 12345u32;
-    (0..14 * 22_050)
-        .map(|i| {
-            let t = i as f32 / sr;
-            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            let noise = (state >> 8) as f32 / (1u32 << 24) as f32 - 0.5;
-            let chord = [220.0f32, 277.18, 329.63, 440.0]
-                .iter()
-                .map(|f| (std::f32::consts::TAU * f * t).sin())
-                .sum::<f32>();
-            let bass = (std::f32::consts::TAU * 55.0 * t).sin()
-                * if (t * 2.0).fract() < 0.5 { 1.0 } else { 0.2 };
-            0.1 * chord
-                + 0.3 * bass
-                + 0.05 * noise * if (t * 4.0).fract() < 0.1 { 4.0 } else { 1.0 }
-        })
-        .collect()
+    common::synthetic_14s()
 }
 
 fn bench(c: &mut Criterion) {

@@ -4,28 +4,17 @@
 //! Run: `cargo run --release -p genrescope-core --example load_profile FILE [seconds]`;
 //! prints one JSON line with the median milliseconds of each half and of the whole load.
 
-use std::hint::black_box;
-use std::time::{Duration, Instant};
+mod common;
+
+use std::time::Duration;
+
+use common::median;
 
 use genrescope_core::audio::{decode_prefix, load};
 use genrescope_core::dsp::resample::resample;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// The median wall time of `f` after one untimed run, over at least 15 runs and 1.5 s.
-fn median<T>(mut f: impl FnMut() -> T) -> Duration {
-    black_box(f());
-    let mut times = Vec::new();
-    let start = Instant::now();
-    while times.len() < 15 || start.elapsed() < Duration::from_millis(1500) {
-        let t = Instant::now();
-        black_box(f());
-        times.push(t.elapsed());
-    }
-    times.sort();
-    times[times.len() / 2]
-}
 
 fn main() {
     let mut args = std::env::args().skip(1);

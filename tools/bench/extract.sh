@@ -8,11 +8,7 @@
 # GENRESCOPE_REF_VENV points it at another.
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/env.sh"
-venv=${GENRESCOPE_REF_VENV:-.venv-ref}
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import librosa, pyarrow" 2>/dev/null; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q -r tools/reference/requirements.txt pyarrow
-fi
+venv=$(bash tools/bench/ref-venv.sh pyarrow)
 cargo build -q --release -p genrescope
 bin="$CARGO_TARGET_DIR/release/genrescope"
 out=target/bench/extract

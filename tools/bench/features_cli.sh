@@ -9,11 +9,7 @@
 # when missing, and the reference venv (.venv-ref, made when missing).
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/env.sh"
-venv=${GENRESCOPE_REF_VENV:-.venv-ref}
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import librosa" 2>/dev/null; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q -r tools/reference/requirements.txt
-fi
+venv=$(bash tools/bench/ref-venv.sh)
 bin="$CARGO_TARGET_DIR/release/genrescope"
 [ -x "$bin" ] || cargo build -q "${NATIVE_TESTS[@]}" --bin genrescope
 out=target/bench/features_cli

@@ -7,11 +7,7 @@
 # Needs the reference venv (.venv-ref, made here when missing, from PyPI).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-venv=${GENRESCOPE_REF_VENV:-.venv-ref}
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import librosa" 2>/dev/null; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q -r tools/reference/requirements.txt
-fi
+venv=$(bash tools/bench/ref-venv.sh)
 cargo build -q --release -p genrescope-core --no-default-features --features decode --example load_profile
 bin="${CARGO_TARGET_DIR:-target}/release/examples/load_profile"
 for f in "$@"; do

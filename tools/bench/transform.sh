@@ -9,11 +9,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/env.sh"
 offset=${1:-0}
-venv=${GENRESCOPE_REF_VENV:-.venv-ref}
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import librosa" 2>/dev/null; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q -r tools/reference/requirements.txt
-fi
+venv=$(bash tools/bench/ref-venv.sh)
 cargo build -q --release -p genrescope
 bin="$CARGO_TARGET_DIR/release/genrescope"
 out=target/bench/transform
