@@ -352,6 +352,22 @@ fn train_and_bundles_refuse_bad_input_with_one_line() {
     );
     assert!(!out.join("manifest.json").exists());
 
+    // A manifest naming files outside its folder (a downloaded folder reads nothing else).
+    fs::copy(feats.join("rms.npy"), broken.join("rms.npy")).unwrap();
+    let manifest = fs::read_to_string(feats.join("manifest.json")).unwrap();
+    for (from, to) in [
+        ("\"labels.npy\"", "\"../work/features/labels.npy\""),
+        ("\"rms.npy\"", "\"/etc/passwd\""),
+    ] {
+        assert!(manifest.contains(from), "{from} in {manifest}");
+        fs::write(broken.join("manifest.json"), manifest.replace(from, to)).unwrap();
+        fail(
+            &train_args(&broken, &out, &meta, "1", &[]),
+            &format!("file {to} is not a plain file name in the folder"),
+        );
+    }
+    assert!(!out.join("manifest.json").exists());
+
     // A good bundle, then weights that do not match its manifest.
     run_ok(&refs(&train_args(&feats, &out, &meta, "1", &[])));
     load_bundle(&out).expect("the bundle loads");

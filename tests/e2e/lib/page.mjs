@@ -75,8 +75,12 @@ export class GenrescopePage {
     return (await this.page.textContent('#status')).trim();
   }
 
-  /** Waits for `#predictions` to settle; resolves to its `data-state` (`done` or `missing`). */
-  async predictions({ timeout = 120_000 } = {}) {
+  /**
+   * Waits for `#predictions` to settle; resolves to its `data-state` (`done` or `missing`).
+   * A bundle with a `musicnn` model settles only after MusiCNN has run on every patch, so the
+   * bound is `tags()`'s: on SwiftShader's WebGPU that run alone takes minutes on 2 cores.
+   */
+  async predictions({ timeout = 300_000 } = {}) {
     await this.page.waitForSelector(
       '#predictions[data-state="done"], #predictions[data-state="missing"]',
       { state: 'attached', timeout },

@@ -46,6 +46,28 @@ pub struct Manifest {
     pub shard: Option<String>,
 }
 
+impl Manifest {
+    /// Refuses a manifest whose files are not plain names in its own folder (`../x.npy`,
+    /// `/etc/passwd`): a downloaded features folder reads nothing outside itself.
+    fn check_file_names(&self, mpath: &Path) -> Result<()> {
+        let names = [&self.labels, &self.track_ids]
+            .into_iter()
+            .chain(self.features.iter().map(|f| &f.file));
+        for name in names {
+            let plain = Path::new(name)
+                .file_name()
+                .is_some_and(|n| n == name.as_str());
+            if !plain || name.contains(['/', '\\']) {
+                bail!(
+                    "{}: file {name:?} is not a plain file name in the folder",
+                    mpath.display()
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
 /// One feature's file in the manifest.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FeatureFile {
@@ -323,6 +345,7 @@ fn open_folder(dir: &Path) -> Result<Folder> {
     })?;
     let manifest: Manifest = serde_json::from_str(&text)
         .with_context(|| format!("{} is not an extract manifest", mpath.display()))?;
+    manifest.check_file_names(&mpath)?;
     if dir.join(PROGRESS).exists() {
         bail!(
             "{}: extraction is unfinished; run `genrescope extract` again to complete it",
