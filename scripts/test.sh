@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Every test: native (cargo test, release; burn-wgpu on Mesa's lavapipe), the wasm-bindgen tests in headless Chromium and
-# the Playwright end-to-end specs against the built site. `.ci/run` runs exactly this.
+# Every test: native (cargo test, release; burn-wgpu on Mesa's lavapipe), the wasm-bindgen tests in headless Chromium,
+# the Playwright end-to-end specs against the built site, and a short run of every fuzz target. `.ci/run` runs exactly this.
 #
 #   scripts/test.sh
 #
@@ -67,6 +67,9 @@ log "scale-out: deploy/ syntax, and the Slurm array chain on a one-node cluster 
 
 log "browser tests (scripts/e2e.sh)"
 bash scripts/e2e.sh || status=1
+
+log "fuzz smoke: every fuzz target for 20 s on its committed corpus (scripts/fuzz.sh smoke)"
+bash scripts/fuzz.sh smoke 20 || status=1
 
 if [ "$status" -ne 0 ]; then
   echo "test.sh: some tests failed" >&2

@@ -162,6 +162,55 @@ fn wav(samples: &[i16], sample_rate: u32, declared: usize) -> Vec<u8> {
     out
 }
 
+/// A 32-bit float WAV file of `samples` (mono).
+fn wav_f32(samples: &[f32], sample_rate: u32) -> Vec<u8> {
+    let data_len = (samples.len() * 4) as u32;
+    let mut out = Vec::new();
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + data_len).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&16u32.to_le_bytes());
+    out.extend_from_slice(&3u16.to_le_bytes()); // IEEE float
+    out.extend_from_slice(&1u16.to_le_bytes()); // mono
+    out.extend_from_slice(&sample_rate.to_le_bytes());
+    out.extend_from_slice(&(sample_rate * 4).to_le_bytes());
+    out.extend_from_slice(&4u16.to_le_bytes());
+    out.extend_from_slice(&32u16.to_le_bytes());
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&data_len.to_le_bytes());
+    for s in samples {
+        out.extend_from_slice(&s.to_le_bytes());
+    }
+    out
+}
+
+/// Found by fuzzing (fuzz/load_features): a float WAV of huge finite samples gave NaN
+/// features (inf − inf in the spectrogram). Samples beyond ±2^16, NaN and infinities are
+/// refused by the decoder, naming the sample and its time; up to the bound they decode as is.
+#[test]
+fn float_samples_beyond_any_audio_scale_are_refused() {
+    let mut samples = vec![0.25f32; 8_000];
+    samples[4_000] = audio::MAX_AMPLITUDE;
+    let ok = audio::decode(wav_f32(&samples, 8_000), Some("wav")).unwrap();
+    assert_eq!(ok.samples, samples);
+    for (bad, shown) in [
+        (1e30f32, "1000000000000000000000000000000"),
+        (f32::NAN, "NaN"),
+        (f32::NEG_INFINITY, "-inf"),
+    ] {
+        samples[4_000] = bad;
+        let err = audio::decode(wav_f32(&samples, 8_000), Some("wav"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!(
+                "decoded sample 4000 (0.500 s) is {shown}: not audio"
+            )),
+            "{err}"
+        );
+    }
+}
+
 #[test]
 fn a_file_shorter_than_its_header_declares_is_flagged_truncated() {
     let samples: Vec<i16> = (0..16_000)

@@ -20,6 +20,10 @@ use symphonia::core::packet::Packet;
 use crate::dsp::resample::resample;
 use crate::error::{Error, Result};
 
+/// The largest sample magnitude a decoded signal may hold (2^16; full scale is 1): a float
+/// file beyond it is refused, as are NaN and infinite samples.
+pub const MAX_AMPLITUDE: f32 = 65_536.0;
+
 /// A decoded file: the mono signal at the file's own sample rate.
 #[derive(Clone, Debug)]
 pub struct Decoded {
@@ -304,9 +308,16 @@ impl Mono {
         if self.samples.is_empty() {
             return Err(Error::NoAudio("the stream decoded to 0 samples".into()));
         }
-        if let Some(i) = self.samples.iter().position(|v| !v.is_finite()) {
+        // A float file can hold anything; what is beyond any audio scale is refused here, so
+        // every feature of a decoded signal is finite (the power of 2^16 × a 2,048-point
+        // window's gain still fits f32 with room to spare).
+        if let Some((i, v)) =
+            (self.samples.iter().enumerate()).find(|(_, v)| !(v.abs() <= MAX_AMPLITUDE))
+        {
+            let at = i as f64 / f64::from(sample_rate);
             return Err(Error::Malformed(format!(
-                "decoded sample {i} is not finite"
+                "decoded sample {i} ({at:.3} s) is {v}: not audio (samples lie within ±1, and beyond \
+                 ±{MAX_AMPLITUDE} are refused)"
             )));
         }
         Ok(Decoded {

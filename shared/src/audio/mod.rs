@@ -12,7 +12,7 @@ pub mod track;
 pub const EXTENSIONS: &[&str] = &["mp3", "wav", "wave", "flac", "ogg", "oga"];
 
 #[cfg(feature = "decode")]
-pub use decode::{Decoded, decode, decode_prefix, load};
+pub use decode::{Decoded, MAX_AMPLITUDE, decode, decode_prefix, load};
 #[cfg(feature = "decode")]
 pub use track::{DamagePolicy, Fit, Track, Window, decode_track, load_track};
 
