@@ -4,9 +4,11 @@
 //! `corrupt`, `truncated`, `too short`) that failures.csv, the tools' messages and the tests
 //! share.
 
+use std::any::Any;
 use std::fmt;
 use std::fs;
 use std::io;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 use genrescope_core::Error as CoreError;
@@ -25,6 +27,8 @@ pub enum TrackError {
     Store(String),
     /// The bytes were read; the core refused them.
     Audio(CoreError),
+    /// Decoding the bytes panicked (a bug the file found): the panic's message.
+    Internal(String),
 }
 
 impl TrackError {
@@ -34,6 +38,7 @@ impl TrackError {
         match self {
             TrackError::Missing => "missing",
             TrackError::Unreadable(_) | TrackError::Store(_) => "unreadable",
+            TrackError::Internal(_) => "internal error",
             TrackError::Audio(e) => match e {
                 CoreError::Empty => "empty",
                 CoreError::Malformed(_) => "corrupt",
@@ -53,6 +58,7 @@ impl fmt::Display for TrackError {
             TrackError::Missing => f.write_str("missing: no such file"),
             TrackError::Unreadable(e) => write!(f, "unreadable: {e}"),
             TrackError::Store(e) => write!(f, "unreadable: {e}"),
+            TrackError::Internal(e) => write!(f, "internal error while decoding: {e}"),
             // These already start with their kind.
             TrackError::Audio(
                 e @ (CoreError::Empty | CoreError::Damaged(_) | CoreError::TooShort { .. }),
@@ -65,7 +71,7 @@ impl fmt::Display for TrackError {
 impl std::error::Error for TrackError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            TrackError::Missing | TrackError::Store(_) => None,
+            TrackError::Missing | TrackError::Store(_) | TrackError::Internal(_) => None,
             TrackError::Unreadable(e) => Some(e),
             TrackError::Audio(e) => Some(e),
         }
@@ -100,9 +106,28 @@ fn hint(path: &Path) -> Option<&str> {
     path.extension().and_then(|e| e.to_str())
 }
 
+/// The text of a caught panic's payload (`panic!`'s message), or a placeholder.
+pub fn panic_message(panic: &(dyn Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
+}
+
+/// Runs the core on a stranger's bytes with a panic turned into [`TrackError::Internal`]: a
+/// file that finds a bug costs that file, and the rest of a batch goes on.
+fn guarded<T>(decode: impl FnOnce() -> Result<T, CoreError>) -> Result<T, TrackError> {
+    match catch_unwind(AssertUnwindSafe(decode)) {
+        Ok(result) => Ok(result?),
+        Err(panic) => Err(TrackError::Internal(panic_message(&*panic))),
+    }
+}
+
 /// The window of the file at `path` (decoding stops once it is complete), under `policy`.
 pub fn load(path: &Path, window: &Window, policy: DamagePolicy) -> Result<Track, TrackError> {
-    Ok(audio::load_track(read(path)?, hint(path), window, policy)?)
+    let bytes = read(path)?;
+    guarded(|| audio::load_track(bytes, hint(path), window, policy))
 }
 
 /// The window of the file or object at `location`, under `policy`.
@@ -121,7 +146,7 @@ pub fn load_at(
                 .ok_or(TrackError::Missing)?;
             let name = r.name();
             let hint = Path::new(&name).extension().and_then(|e| e.to_str());
-            Ok(audio::load_track(bytes.to_vec(), hint, window, policy)?)
+            guarded(|| audio::load_track(bytes.to_vec(), hint, window, policy))
         }
     }
 }
@@ -129,7 +154,8 @@ pub fn load_at(
 /// The whole file at `path`, decoded once at its own rate, under `policy`: for a caller that
 /// cuts several windows ([`Decoded::cut`]).
 pub fn decode(path: &Path, policy: DamagePolicy) -> Result<(Decoded, audio::Damage), TrackError> {
-    Ok(audio::decode_track(read(path)?, hint(path), policy, None)?)
+    let bytes = read(path)?;
+    guarded(|| audio::decode_track(bytes, hint(path), policy, None))
 }
 
 /// Attaches the path: the error as a tool prints it.
@@ -157,4 +183,34 @@ pub fn damage_warning(file: &str, damage: &audio::Damage, did: &str) -> String {
     format!(
         "genrescope: warning: {file}: {damage}; {did} what decoded (--strict refuses damaged files)"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_while_decoding_is_that_files_internal_error() {
+        let err = guarded(|| -> Result<(), CoreError> { panic!("index out of bounds") });
+        let err = err.unwrap_err();
+        assert_eq!(err.kind(), "internal error");
+        assert_eq!(
+            err.to_string(),
+            "internal error while decoding: index out of bounds"
+        );
+        let at = 7;
+        let err = guarded(|| -> Result<(), CoreError> { panic!("frame {at} is torn") });
+        assert_eq!(
+            err.unwrap_err().to_string(),
+            "internal error while decoding: frame 7 is torn"
+        );
+        let err = guarded(|| -> Result<(), CoreError> { std::panic::panic_any(7u8) });
+        assert_eq!(
+            err.unwrap_err().to_string(),
+            "internal error while decoding: a panic without a message"
+        );
+        let refused = guarded(|| -> Result<(), CoreError> { Err(CoreError::Empty) });
+        assert_eq!(refused.unwrap_err().kind(), "empty");
+        assert_eq!(guarded(|| Ok::<_, CoreError>(3)).unwrap(), 3);
+    }
 }

@@ -276,7 +276,7 @@ fn tag_all(
 
 /// Decodes and tags (or embeds) one file; the error is the reason, without the path.
 fn tag_file(work: &Work, path: &Location) -> Result<Tagged, String> {
-    // A decoder that panics on a hostile file costs that file, not the batch.
+    // Decoding catches its own panics (crate::track); one in MusiCNN's run costs that file too.
     let result = catch_unwind(AssertUnwindSafe(|| -> Result<Tagged, String> {
         let track = crate::track::load_at(path, &Window::whole(SR), work.policy)
             .map_err(|e| e.to_string())?;
@@ -299,12 +299,8 @@ fn tag_file(work: &Work, path: &Location) -> Result<Tagged, String> {
     match result {
         Ok(result) => result,
         Err(panic) => Err(format!(
-            "internal error while decoding: {}",
-            panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default()
+            "internal error while tagging: {}",
+            crate::track::panic_message(&*panic)
         )),
     }
 }
