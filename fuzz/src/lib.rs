@@ -41,10 +41,11 @@ pub fn scratch(what: &str) -> PathBuf {
     dir
 }
 
-/// Writes a packed folder's files into `dir`.
+/// Writes a packed folder's files into `dir`, those the file system takes.
 pub fn write_folder(dir: &Path, data: &[u8]) {
     for (name, bytes) in unpack(data) {
-        std::fs::write(dir.join(name), bytes).expect("the scratch folder is writable");
+        // A name the file system refuses (too long, say) is a file the folder does not hold.
+        let _ = std::fs::write(dir.join(name), bytes);
     }
 }
 

@@ -160,6 +160,7 @@ pub mod remote {
     use parquet::file::properties::WriterProperties;
 
     use super::{Signal, record_batch, schema, signals_of};
+    use crate::formats::table::unpanicked;
     use crate::location::remote::{Remote, runtime, scrub};
 
     /// A Parquet object read by ranges.
@@ -221,14 +222,17 @@ pub mod remote {
 
     /// Reads a Parquet object of `size` bytes back.
     pub fn read_batch(object: &Remote, size: u64) -> Result<Vec<Signal>> {
-        let batches = runtime()
-            .block_on(async {
+        let read = || {
+            runtime().block_on(async {
                 ParquetRecordBatchStreamBuilder::new(reader(object, size))
                     .await?
                     .build()?
                     .try_collect::<Vec<_>>()
                     .await
             })
+        };
+        let batches = unpanicked(read)
+            .map_err(|why| anyhow!("{object} is not a readable Parquet object ({why})"))?
             .map_err(|e| anyhow!("{object}: {}", scrub(&e.to_string())))?;
         signals_of(batches, &object.to_string())
     }

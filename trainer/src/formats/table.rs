@@ -1,10 +1,11 @@
 //! Parquet I/O shared by the stages: atomic writes and typed column access with clear errors.
 
 use std::fs::File;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::Schema;
 use parquet::arrow::ArrowWriter;
@@ -44,14 +45,46 @@ pub fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>> {
     parquet_batches(path)?.collect()
 }
 
-/// The row groups of a Parquet file, read one batch at a time.
+/// The row groups of a Parquet file, read one batch at a time. The parquet crate asserts on
+/// some malformed files (found by fuzzing: a column chunk whose start is negative); such a
+/// panic is this file's error, and the iterator ends there.
 pub fn parquet_batches(path: &Path) -> Result<impl Iterator<Item = Result<RecordBatch>>> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .and_then(|b| b.with_batch_size(8192).build())
-        .with_context(|| format!("{} is not a readable Parquet file", path.display()))?;
+    let unreadable =
+        |why: String| anyhow!("{} is not a readable Parquet file ({why})", path.display());
+    let mut reader = Some(
+        unpanicked(|| {
+            ParquetRecordBatchReaderBuilder::try_new(file)
+                .and_then(|b| b.with_batch_size(8192).build())
+        })
+        .map_err(&unreadable)?
+        .map_err(|e| unreadable(e.to_string()))?,
+    );
     let path = path.to_path_buf();
-    Ok(reader.map(move |b| b.with_context(|| format!("reading {}", path.display()))))
+    Ok(std::iter::from_fn(move || {
+        let next = unpanicked(|| reader.as_mut()?.next());
+        let batch = match next {
+            Ok(batch) => batch?,
+            Err(why) => {
+                reader = None;
+                return Some(Err(anyhow!(
+                    "{} is not a readable Parquet file ({why})",
+                    path.display()
+                )));
+            }
+        };
+        Some(batch.with_context(|| format!("reading {}", path.display())))
+    }))
+}
+
+/// `read()`, or the message of the panic it raised (`the Parquet reader panicked: …`).
+pub fn unpanicked<T>(read: impl FnOnce() -> T) -> std::result::Result<T, String> {
+    catch_unwind(AssertUnwindSafe(read)).map_err(|panic| {
+        format!(
+            "the Parquet reader panicked: {}",
+            crate::track::panic_message(&*panic)
+        )
+    })
 }
 
 /// The column `name` of `batch` as the array type `A`, or an error naming what is there.
