@@ -133,7 +133,8 @@ case "${1:-smoke}" in
     all="$(mktemp -d)"
     cp -r "fuzz/corpus/$target/." "target/fuzz-corpus/$target/." "$all/"
     rm -rf "fuzz/corpus/$target" && mkdir -p "fuzz/corpus/$target"
-    cargo +nightly fuzz cmin -s none --fuzz-dir fuzz "$target" "$all" -- "${LIMITS[@]}"
+    # Set cover: the fewest inputs that keep every covered feature.
+    cargo +nightly fuzz cmin -s none --fuzz-dir fuzz "$target" "$all" -- "${LIMITS[@]}" -set_cover_merge=1
     cp "$all"/* "fuzz/corpus/$target/"
     rm -rf "$all"
     ;;
