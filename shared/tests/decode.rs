@@ -140,47 +140,36 @@ fn bad_parameters_name_the_parameter() {
     assert!(err.to_string().contains("duration"), "{err}");
 }
 
-/// A 16-bit PCM WAV file of `samples` (mono) whose header declares `declared` samples.
-fn wav(samples: &[i16], sample_rate: u32, declared: usize) -> Vec<u8> {
-    let data_len = (declared * 2) as u32;
+/// A mono WAV file's header: `format` 1 (PCM) or 3 (IEEE float), `bytes` per sample, and a
+/// data chunk declared to hold `data_len` bytes.
+fn wav_header(format: u16, bytes: u16, sample_rate: u32, data_len: u32) -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(b"RIFF");
     out.extend_from_slice(&(36 + data_len).to_le_bytes());
     out.extend_from_slice(b"WAVEfmt ");
     out.extend_from_slice(&16u32.to_le_bytes());
-    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    out.extend_from_slice(&format.to_le_bytes());
     out.extend_from_slice(&1u16.to_le_bytes()); // mono
     out.extend_from_slice(&sample_rate.to_le_bytes());
-    out.extend_from_slice(&(sample_rate * 2).to_le_bytes());
-    out.extend_from_slice(&2u16.to_le_bytes());
-    out.extend_from_slice(&16u16.to_le_bytes());
+    out.extend_from_slice(&(sample_rate * u32::from(bytes)).to_le_bytes());
+    out.extend_from_slice(&bytes.to_le_bytes());
+    out.extend_from_slice(&(8 * bytes).to_le_bytes());
     out.extend_from_slice(b"data");
     out.extend_from_slice(&data_len.to_le_bytes());
-    for s in samples {
-        out.extend_from_slice(&s.to_le_bytes());
-    }
+    out
+}
+
+/// A 16-bit PCM WAV file of `samples` (mono) whose header declares `declared` samples.
+fn wav(samples: &[i16], sample_rate: u32, declared: usize) -> Vec<u8> {
+    let mut out = wav_header(1, 2, sample_rate, (declared * 2) as u32);
+    out.extend(samples.iter().flat_map(|s| s.to_le_bytes()));
     out
 }
 
 /// A 32-bit float WAV file of `samples` (mono).
 fn wav_f32(samples: &[f32], sample_rate: u32) -> Vec<u8> {
-    let data_len = (samples.len() * 4) as u32;
-    let mut out = Vec::new();
-    out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&(36 + data_len).to_le_bytes());
-    out.extend_from_slice(b"WAVEfmt ");
-    out.extend_from_slice(&16u32.to_le_bytes());
-    out.extend_from_slice(&3u16.to_le_bytes()); // IEEE float
-    out.extend_from_slice(&1u16.to_le_bytes()); // mono
-    out.extend_from_slice(&sample_rate.to_le_bytes());
-    out.extend_from_slice(&(sample_rate * 4).to_le_bytes());
-    out.extend_from_slice(&4u16.to_le_bytes());
-    out.extend_from_slice(&32u16.to_le_bytes());
-    out.extend_from_slice(b"data");
-    out.extend_from_slice(&data_len.to_le_bytes());
-    for s in samples {
-        out.extend_from_slice(&s.to_le_bytes());
-    }
+    let mut out = wav_header(3, 4, sample_rate, (samples.len() * 4) as u32);
+    out.extend(samples.iter().flat_map(|s| s.to_le_bytes()));
     out
 }
 
