@@ -50,8 +50,7 @@ pub fn read_parquet(path: &Path) -> Result<Vec<RecordBatch>> {
 /// panic is this file's error, and the iterator ends there.
 pub fn parquet_batches(path: &Path) -> Result<impl Iterator<Item = Result<RecordBatch>>> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let unreadable =
-        |why: String| anyhow!("{} is not a readable Parquet file ({why})", path.display());
+    let unreadable = |why: String| not_readable(path, why);
     let mut reader = Some(
         unpanicked(|| {
             ParquetRecordBatchReaderBuilder::try_new(file)
@@ -67,14 +66,15 @@ pub fn parquet_batches(path: &Path) -> Result<impl Iterator<Item = Result<Record
             Ok(batch) => batch?,
             Err(why) => {
                 reader = None;
-                return Some(Err(anyhow!(
-                    "{} is not a readable Parquet file ({why})",
-                    path.display()
-                )));
+                return Some(Err(not_readable(&path, why)));
             }
         };
         Some(batch.with_context(|| format!("reading {}", path.display())))
     }))
+}
+
+fn not_readable(path: &Path, why: String) -> anyhow::Error {
+    anyhow!("{} is not a readable Parquet file ({why})", path.display())
 }
 
 /// `read()`, or the message of the panic it raised (`the Parquet reader panicked: …`).
