@@ -135,6 +135,7 @@ impl LoadedModel {
     /// tensors or parameter count do not match the manifest.
     pub fn load(entry: ModelEntry, classes: usize, bpk: Vec<u8>, device: &Device) -> Result<Self> {
         let bad = |why: String| Error::Bundle(format!("{}: {why}", entry.weights));
+        entry.architecture.check().map_err(&bad)?;
         if entry.transform.input_shape() != entry.input_shape
             || entry.architecture.input_len() != entry.input_shape.iter().product::<usize>()
         {

@@ -106,6 +106,50 @@ impl Architecture {
         }
     }
 
+    /// Why a manifest's architecture cannot be built, if it cannot: a size of 0, or a stem
+    /// stride of 0 or longer than its kernel (found by fuzzing: a division by zero).
+    pub fn check(&self) -> std::result::Result<(), String> {
+        let sizes: Vec<(&str, usize)> = match self {
+            Architecture::Cnn2d {
+                rows,
+                frames,
+                channels,
+            } => [("rows", *rows), ("frames", *frames)]
+                .into_iter()
+                .chain(channels.iter().map(|&c| ("a block's channels", c)))
+                .collect(),
+            Architecture::Cnn1d {
+                in_channels,
+                length,
+                stem_kernel,
+                stem_stride,
+                channels,
+            } => {
+                if stem_stride > stem_kernel {
+                    return Err(format!(
+                        "stem_stride {stem_stride} is longer than stem_kernel {stem_kernel}"
+                    ));
+                }
+                [
+                    ("in_channels", *in_channels),
+                    ("length", *length),
+                    ("stem_kernel", *stem_kernel),
+                    ("stem_stride", *stem_stride),
+                ]
+                .into_iter()
+                .chain(channels.iter().map(|&c| ("a block's channels", c)))
+                .collect()
+            }
+            Architecture::Mlp { inputs, hidden } => std::iter::once(("inputs", *inputs))
+                .chain(hidden.iter().map(|&h| ("a hidden layer's width", h)))
+                .collect(),
+        };
+        match sizes.iter().find(|(_, v)| *v == 0) {
+            Some((name, _)) => Err(format!("{name} is 0")),
+            None => Ok(()),
+        }
+    }
+
     /// Number of input values the model reads per example.
     pub fn input_len(&self) -> usize {
         match self {
@@ -362,5 +406,34 @@ impl MlpNet {
             x = self.dropout.forward(relu(layer.forward(x)));
         }
         self.head.forward(x)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Architecture;
+
+    /// fuzz/bundle, 2026-12-07: a manifest's Cnn1d with `stem_stride: 0` divided by zero while
+    /// the network was built.
+    #[test]
+    fn an_architecture_that_cannot_be_built_says_why() {
+        let cnn1d = |stem_kernel, stem_stride| Architecture::Cnn1d {
+            in_channels: 1,
+            length: 1000,
+            stem_kernel,
+            stem_stride,
+            channels: vec![8, 16],
+        };
+        assert_eq!(cnn1d(8, 4).check(), Ok(()));
+        assert_eq!(cnn1d(8, 0).check(), Err("stem_stride is 0".into()));
+        assert_eq!(
+            cnn1d(4, 8).check(),
+            Err("stem_stride 8 is longer than stem_kernel 4".into())
+        );
+        let mlp = Architecture::Mlp {
+            inputs: 40,
+            hidden: vec![32, 0],
+        };
+        assert_eq!(mlp.check(), Err("a hidden layer's width is 0".into()));
     }
 }
