@@ -24,6 +24,10 @@ pub enum Error {
     /// caller's [`DamagePolicy`](crate::audio::DamagePolicy) refuses damaged tracks.
     #[error("{0}")]
     Damaged(crate::audio::Damage),
+    /// The file decodes to more audio than the caller's [`Limits`](crate::audio::Limits)
+    /// allow (decoding stopped at the cap).
+    #[error("{0}")]
+    OverCap(crate::audio::OverCap),
     /// The requested offset lies at or beyond the end of the audio.
     #[error("no audio: offset {offset} s is past the end of the audio ({duration:.3} s)")]
     OffsetPastEnd {

@@ -238,3 +238,65 @@ fn a_window_deep_in_an_mp3_equals_the_same_window_of_a_whole_decode() {
         }
     }
 }
+
+/// Issue #18's absurd files, the core's part: decoding stops at the caller's cap and the
+/// refusal names it, by seconds or (at a high rate) by samples, whichever comes first.
+#[test]
+fn decoding_stops_at_the_cap_and_names_it() {
+    let samples: Vec<i16> = (0..96_000).map(|i| ((i % 50) * 100) as i16).collect();
+    // 0.25 s at 384 kHz: within an hour, but past 50,000 samples.
+    let hires = wav(&samples, 384_000, samples.len());
+    let by_samples = audio::Limits {
+        max_seconds: 3_600.0,
+        max_samples: 50_000,
+    };
+    let err = audio::decode_within(hires.clone(), Some("wav"), &by_samples).unwrap_err();
+    let genrescope_core::Error::OverCap(cap) = &err else {
+        panic!("{err}");
+    };
+    assert!(cap.by_samples() && cap.rate == 384_000, "{cap:?}");
+    assert!(
+        err.to_string()
+            .starts_with("too long: at 384000 Hz the audio passes 50000 samples"),
+        "{err}"
+    );
+    // 6 s at 16 kHz past a 5-second cap: named in time.
+    let long = wav(&samples, 16_000, samples.len());
+    let by_seconds = audio::Limits {
+        max_seconds: 5.0,
+        max_samples: 1_000_000,
+    };
+    let err = audio::decode_within(long.clone(), Some("wav"), &by_seconds).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "too long: the audio runs past 0:05, the cap on one file's decoded audio; decoding \
+         stopped there"
+    );
+    // At the cap exactly: decoded whole.
+    let exact = audio::Limits {
+        max_seconds: 6.0,
+        max_samples: 96_000,
+    };
+    let ok = audio::decode_within(long, Some("wav"), &exact).unwrap();
+    assert_eq!(ok.samples.len(), 96_000);
+}
+
+/// A WAV written to a pipe (ffmpeg `-f wav pipe:`) leaves its RIFF and data sizes at
+/// 0xFFFFFFFF: it decodes whole and clean, where the same file with a header that claims a real
+/// 4 GB is a file cut off.
+#[test]
+fn a_piped_wav_decodes_clean_and_a_wav_claiming_4_gb_is_cut_off() {
+    let samples: Vec<i16> = (0..16_000).map(|i| ((i % 80) * 300) as i16).collect();
+    let honest = audio::decode(wav(&samples, 16_000, samples.len()), Some("wav")).unwrap();
+    let mut piped = wav(&samples, 16_000, samples.len());
+    piped[4..8].copy_from_slice(&[0xFF; 4]);
+    piped[40..44].copy_from_slice(&[0xFF; 4]);
+    let piped = audio::decode(piped, Some("wav")).unwrap();
+    assert!(!piped.truncated);
+    assert_eq!(piped.samples, honest.samples);
+
+    let claims = wav(&samples, 16_000, 0x7FFF_FF00);
+    let claims = audio::decode(claims, Some("wav")).unwrap();
+    assert!(claims.truncated);
+    assert_eq!(claims.samples, honest.samples);
+}

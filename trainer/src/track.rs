@@ -1,7 +1,7 @@
 //! Files to tracks for every stage and tool: the core's one loader
 //! ([`genrescope_core::audio::load_track`], whose damage policy is documented there) behind a
 //! path, with one vocabulary of reasons (`missing`, `unreadable`, `empty`, `not audio`,
-//! `corrupt`, `truncated`, `too short`) that failures.csv, the tools' messages and the tests
+//! `corrupt`, `truncated`, `too short`, `too long`) that failures.csv, the tools' messages and the tests
 //! share.
 
 use std::any::Any;
@@ -33,7 +33,7 @@ pub enum TrackError {
 
 impl TrackError {
     /// The reason's first word(s), as failures.csv starts it: `missing`, `unreadable`,
-    /// `empty`, `not audio`, `corrupt`, `truncated`, `too short`.
+    /// `empty`, `not audio`, `corrupt`, `truncated`, `too short`, `too long`.
     pub fn kind(&self) -> &'static str {
         match self {
             TrackError::Missing => "missing",
@@ -45,6 +45,7 @@ impl TrackError {
                 CoreError::Damaged(d) if d.truncated_after.is_some() => "truncated",
                 CoreError::Damaged(_) => "corrupt",
                 CoreError::OffsetPastEnd { .. } | CoreError::TooShort { .. } => "too short",
+                CoreError::OverCap(_) => "too long",
                 _ => "not audio",
             },
         }
@@ -61,22 +62,19 @@ impl fmt::Display for TrackError {
             TrackError::Internal(e) => write!(f, "internal error while decoding: {e}"),
             // These already start with their kind.
             TrackError::Audio(
-                e @ (CoreError::Empty | CoreError::Damaged(_) | CoreError::TooShort { .. }),
+                e @ (CoreError::Empty
+                | CoreError::Damaged(_)
+                | CoreError::TooShort { .. }
+                | CoreError::OverCap(_)),
             ) => write!(f, "{e}"),
             TrackError::Audio(e) => write!(f, "{}: {e}", self.kind()),
         }
     }
 }
 
-impl std::error::Error for TrackError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            TrackError::Missing | TrackError::Store(_) | TrackError::Internal(_) => None,
-            TrackError::Unreadable(e) => Some(e),
-            TrackError::Audio(e) => Some(e),
-        }
-    }
-}
+/// No `source`: the message already holds the cause's, and a chain printer (`{:#}`) would
+/// repeat it.
+impl std::error::Error for TrackError {}
 
 impl From<CoreError> for TrackError {
     fn from(e: CoreError) -> Self {
@@ -84,14 +82,14 @@ impl From<CoreError> for TrackError {
     }
 }
 
-/// A track's failure with its file: `path: kind: what is wrong`.
+/// A track's failure with its file: `path: kind: what is wrong`, on one line (the message
+/// holds the cause's, so it is not a `source` as well).
 #[derive(Debug, thiserror::Error)]
 #[error("{}: {error}", path.display())]
 pub struct FileError {
     /// The file.
     pub path: PathBuf,
     /// What went wrong.
-    #[source]
     pub error: TrackError,
 }
 
@@ -155,7 +153,7 @@ pub fn load_at(
 /// cuts several windows ([`Decoded::cut`]).
 pub fn decode(path: &Path, policy: DamagePolicy) -> Result<(Decoded, audio::Damage), TrackError> {
     let bytes = read(path)?;
-    guarded(|| audio::decode_track(bytes, hint(path), policy, None))
+    guarded(|| audio::decode_track(bytes, hint(path), policy, &audio::Limits::HOUR))
 }
 
 /// Attaches the path: the error as a tool prints it.

@@ -2,7 +2,7 @@
 //! length limit, the track's details, per-feature statistics (which the end-to-end tests
 //! compare with the CLI's files) and number formatting.
 
-use genrescope_core::audio::{DamagePolicy, Decoded};
+use genrescope_core::audio::{DamagePolicy, Decoded, Limits};
 use ndarray::ArrayD;
 use serde::{Deserialize, Serialize};
 
@@ -23,39 +23,42 @@ pub struct TrackInfo {
     pub truncated: bool,
 }
 
+/// The most audio the page decodes of one file: ten minutes (every feature of ten minutes at
+/// full resolution is about a gigabyte of wasm memory), and no more than ten minutes at 96 kHz
+/// (57,600,000 samples, 230 MB), so an 8-channel 384 kHz file is refused at 2:30 rather than
+/// filling the tab's memory.
+pub const LIMITS: Limits = Limits {
+    max_seconds: 600.0,
+    max_samples: 600 * 96_000,
+};
+
 /// Decodes the file through the core's one track loader
 /// ([`genrescope_core::audio::decode_track`]) under its [`DamagePolicy::Analyse`]: a damaged
 /// file is analysed as far as it decodes and its damage shown with the track (as the CLI's
-/// single-file tools do). Refuses it when it holds no audio or runs longer than `max_seconds`
-/// (decoding stops soon after that, so an hour-long file costs no more memory than the limit).
-/// `name` is the file's name, for messages; its extension is the decoder's hint.
-pub fn decode_limited(bytes: Vec<u8>, name: &str, max_seconds: f64) -> Result<Decoded, AppError> {
+/// single-file tools do). Refuses it when it holds no audio or decodes to more than `limits`
+/// (decoding stops there, so an hour-long or 384 kHz file costs no more memory than the
+/// limits). `name` is the file's name, for messages; its extension is the decoder's hint.
+pub fn decode_limited(bytes: Vec<u8>, name: &str, limits: &Limits) -> Result<Decoded, AppError> {
     let no_audio = |reason: &str| AppError::NoAudio {
         file: name.to_string(),
         reason: reason.into(),
     };
     let hint = extension(name);
-    let (decoded, _damage) = genrescope_core::audio::decode_track(
-        bytes,
-        hint.as_deref(),
-        DamagePolicy::Analyse,
-        Some(max_seconds + 1.0),
-    )
-    .map_err(|e| match e {
-        genrescope_core::Error::Empty => no_audio("the file is empty (0 bytes)"),
-        e => AppError::decode(name, e),
-    })?;
+    let (decoded, _damage) =
+        genrescope_core::audio::decode_track(bytes, hint.as_deref(), DamagePolicy::Analyse, limits)
+            .map_err(|e| match e {
+                genrescope_core::Error::Empty => no_audio("the file is empty (0 bytes)"),
+                genrescope_core::Error::OverCap(cap) => AppError::TooLong {
+                    file: name.to_string(),
+                    cap,
+                },
+                e => AppError::decode(name, e),
+            })?;
     if decoded.sample_rate == 0 {
         return Err(no_audio("the stream has no sample rate"));
     }
     if decoded.samples.is_empty() {
         return Err(no_audio("no samples decoded"));
-    }
-    if decoded.duration() > max_seconds + 1e-6 {
-        return Err(AppError::TooLong {
-            file: name.to_string(),
-            max_minutes: max_seconds / 60.0,
-        });
     }
     Ok(decoded)
 }

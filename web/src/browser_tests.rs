@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use genrescope_core::audio::Limits;
 use genrescope_core::model::bundle::Dataset;
 use genrescope_core::model::burn::prelude::Device;
 use genrescope_core::model::{Prediction, TrackPrediction};
@@ -96,12 +97,13 @@ fn decodes_a_wav_to_the_mean_of_its_channels() {
 
 #[wasm_bindgen_test]
 fn decoding_gives_duration_and_format_and_refuses_bad_files_by_name() {
-    let decoded = analysis::decode_limited(wav(), "tone.WAV", 600.0).expect("decodes");
+    let decoded = analysis::decode_limited(wav(), "tone.WAV", &analysis::LIMITS).expect("decodes");
     let info = TrackInfo::of(&decoded);
     assert_eq!(info.duration_s, 0.5);
     assert_eq!((info.sample_rate, info.channels), (WAV_RATE, 2));
 
-    let err = analysis::decode_limited(noise(8192), "noise.mp3", 600.0).expect_err("not audio");
+    let err = analysis::decode_limited(noise(8192), "noise.mp3", &analysis::LIMITS)
+        .expect_err("not audio");
     assert!(matches!(err, AppError::Decode { .. }), "{err:?}");
     assert!(
         err.to_string()
@@ -109,17 +111,33 @@ fn decoding_gives_duration_and_format_and_refuses_bad_files_by_name() {
         "{err}"
     );
 
-    let err = analysis::decode_limited(Vec::new(), "empty.mp3", 600.0).expect_err("empty");
+    let err =
+        analysis::decode_limited(Vec::new(), "empty.mp3", &analysis::LIMITS).expect_err("empty");
     assert!(
         err.to_string().contains("\"empty.mp3\" holds no audio"),
         "{err}"
     );
 
-    // Longer than the limit: refused, after decoding only the limit and a second.
-    let err = analysis::decode_limited(wav(), "long.wav", 0.1).expect_err("too long");
+    // Longer than the limit: refused once decoding passes it.
+    let short = Limits {
+        max_seconds: 0.1,
+        ..analysis::LIMITS
+    };
+    let err = analysis::decode_limited(wav(), "long.wav", &short).expect_err("too long");
     assert!(matches!(err, AppError::TooLong { .. }), "{err:?}");
     assert!(
         err.to_string().contains("\"long.wav\" runs longer than"),
+        "{err}"
+    );
+    // More samples than the cap (a high rate reaches it first): named in samples.
+    let few = Limits {
+        max_samples: 1_000,
+        ..analysis::LIMITS
+    };
+    let err = analysis::decode_limited(wav(), "hires.wav", &few).expect_err("too many samples");
+    assert!(
+        err.to_string()
+            .starts_with("\"hires.wav\" is more audio than the page decodes: at"),
         "{err}"
     );
 }
@@ -236,7 +254,8 @@ fn requests_and_responses_survive_the_trip_with_their_payloads() {
     }
 
     // A worker's error reaches the page with its kind, its file and its words.
-    let decoding = analysis::decode_limited(noise(8192), "noise.mp3", 600.0).expect_err("noise");
+    let decoding =
+        analysis::decode_limited(noise(8192), "noise.mp3", &analysis::LIMITS).expect_err("noise");
     let enc = protocol::encode(
         &Response::Failed {
             run: 5,

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use genrescope_core::audio::OverCap;
 use serde::{Deserialize, Serialize};
 
 /// What kind of failure an error is: what the page can act on (the `data-kind` of `#error`
@@ -139,15 +140,14 @@ pub enum AppError {
         /// What was missing.
         reason: String,
     },
-    /// The track runs longer than the page analyses.
-    #[error(
-        "\"{file}\" runs longer than {max_minutes} minutes, the most the page analyses; try a shorter track, or `genrescope features` for this one"
-    )]
+    /// The file decodes to more audio than the page analyses: longer than its minutes, or (at a
+    /// high sample rate) more samples than its memory cap.
+    #[error("{}", too_long(file, cap))]
     TooLong {
         /// The file's name.
         file: String,
-        /// The limit in minutes.
-        max_minutes: f64,
+        /// The cap it passed.
+        cap: OverCap,
     },
     /// Feature extraction failed on a decoded signal.
     #[error("could not compute the features of \"{file}\": {source}")]
@@ -259,6 +259,27 @@ impl From<WorkerError> for AppError {
     }
 }
 
+/// The message of [`AppError::TooLong`]: the page's own words for the core's cap.
+fn too_long(file: &str, cap: &OverCap) -> String {
+    if cap.by_samples() {
+        let limits = cap.limits;
+        format!(
+            "\"{file}\" is more audio than the page decodes: at {rate} Hz it passes {samples} \
+             samples ({mb} MB, the first {first} of it); try `genrescope features` for this one",
+            rate = cap.rate,
+            samples = limits.max_samples,
+            mb = limits.max_bytes() / 1_000_000,
+            first = genrescope_core::audio::clock(limits.max_samples as f64 / f64::from(cap.rate)),
+        )
+    } else {
+        format!(
+            "\"{file}\" runs longer than {} minutes, the most the page analyses; try a shorter \
+             track, or `genrescope features` for this one",
+            cap.limits.max_seconds / 60.0
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,7 +309,10 @@ mod tests {
             (
                 AppError::TooLong {
                     file: "long.mp3".into(),
-                    max_minutes: 10.0,
+                    cap: OverCap {
+                        limits: crate::analysis::LIMITS,
+                        rate: 44_100,
+                    },
                 },
                 ErrorKind::TooLong,
                 Some("long.mp3"),
@@ -363,13 +387,30 @@ mod tests {
         );
         let e = WorkerError::from(AppError::TooLong {
             file: "long.mp3".into(),
-            max_minutes: 10.0,
+            cap: OverCap {
+                limits: crate::analysis::LIMITS,
+                rate: 44_100,
+            },
         });
         assert!(
             e.to_string().starts_with(
                 "\"long.mp3\" runs longer than 10 minutes, the most the page analyses"
             ),
             "{e}"
+        );
+        // At 384 kHz the samples run out first: the cap is named in samples and megabytes.
+        let e = AppError::TooLong {
+            file: "hires.wav".into(),
+            cap: OverCap {
+                limits: crate::analysis::LIMITS,
+                rate: 384_000,
+            },
+        };
+        assert_eq!(
+            e.to_string(),
+            "\"hires.wav\" is more audio than the page decodes: at 384000 Hz it passes \
+             57600000 samples (230 MB, the first 2:30 of it); try `genrescope features` for \
+             this one"
         );
     }
 }

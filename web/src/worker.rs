@@ -25,10 +25,6 @@ use crate::browser::describe;
 use crate::error::{AppError, WorkerError};
 use crate::protocol::{self, BundleStatus, Request, Response, Step, Task};
 
-/// The longest track the page analyses, in seconds: every feature of ten minutes at full
-/// resolution is about a gigabyte of wasm memory.
-pub const MAX_SECONDS: f64 = 600.0;
-
 /// Where the page's bundle lives, relative to the worker script (the site's root).
 pub const MANIFEST_URL: &str = "models/manifest.json";
 
@@ -257,7 +253,7 @@ async fn analyse(
         },
         None,
     );
-    let decoded = analysis::decode_limited(bytes, name, MAX_SECONDS)?;
+    let decoded = analysis::decode_limited(bytes, name, &analysis::LIMITS)?;
     post(
         &Response::Track {
             run,

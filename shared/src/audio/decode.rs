@@ -17,6 +17,7 @@ use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::packet::Packet;
 
+use super::Limits;
 use crate::dsp::resample::resample;
 use crate::error::{Error, Result};
 
@@ -91,10 +92,16 @@ fn check_window(sr: u32, offset: f64, duration: Option<f64>) -> Result<()> {
     Ok(())
 }
 
-/// Decodes the whole of `bytes` to mono at its native rate. `hint` is a file extension
-/// (`"mp3"`), if known.
+/// Decodes the whole of `bytes` to mono at its native rate, up to [`Limits::HOUR`]. `hint` is
+/// a file extension (`"mp3"`), if known.
 pub fn decode(bytes: Vec<u8>, hint: Option<&str>) -> Result<Decoded> {
-    decode_frames(bytes, hint, None)
+    decode_within(bytes, hint, &Limits::HOUR)
+}
+
+/// Decodes the whole of `bytes` to mono at its native rate; a file that decodes to more than
+/// `limits` is refused ([`Error::OverCap`]) as soon as it passes them.
+pub fn decode_within(bytes: Vec<u8>, hint: Option<&str>, limits: &Limits) -> Result<Decoded> {
+    decode_frames(bytes, hint, None, limits)
 }
 
 /// Decodes at most the first `seconds` of `bytes`, mono at the file's own rate: decoding stops
@@ -102,7 +109,7 @@ pub fn decode(bytes: Vec<u8>, hint: Option<&str>) -> Result<Decoded> {
 /// reading only its start. A result longer than `seconds` means the track goes on.
 pub fn decode_prefix(bytes: Vec<u8>, hint: Option<&str>, seconds: f64) -> Result<Decoded> {
     check_window(1, 0.0, Some(seconds))?;
-    decode_frames(bytes, hint, Some((0.0, Some(seconds))))
+    decode_frames(bytes, hint, Some((0.0, Some(seconds))), &Limits::HOUR)
 }
 
 /// `librosa.load(path, sr=sr, mono=True, offset=offset, duration=duration)` on the file in
@@ -138,7 +145,7 @@ pub(crate) fn decode_frames_window(
     check_window(sr, offset, duration)?;
     // Decoding stops once the window is complete; the rate is known only after probing, so
     // the limit is given in seconds and turned into frames inside.
-    decode_frames(bytes, hint, Some((offset, duration)))
+    decode_frames(bytes, hint, Some((offset, duration)), &Limits::HOUR)
 }
 
 fn sym_error(context: &str, e: SymError) -> Error {
@@ -163,10 +170,11 @@ struct Opened {
 }
 
 /// Probes `bytes` and opens the decoder of its default audio track.
-fn open(bytes: Vec<u8>, hint: Option<&str>) -> Result<Opened> {
+fn open(mut bytes: Vec<u8>, hint: Option<&str>) -> Result<Opened> {
     if bytes.is_empty() {
         return Err(Error::Empty);
     }
+    unstream_wav(&mut bytes);
     let mss = MediaSourceStream::new(
         Box::new(Cursor::new(bytes)),
         MediaSourceStreamOptions::default(),
@@ -211,10 +219,44 @@ fn open(bytes: Vec<u8>, hint: Option<&str>) -> Result<Opened> {
     })
 }
 
+/// A WAV written to a pipe (ffmpeg's `-f wav pipe:`, sox to stdout) cannot go back to fill in
+/// its sizes and leaves both the RIFF and the `data` size at 0xFFFFFFFF, "to the end of the
+/// file". Those are set to what the bytes hold, as libsndfile reads such a file, so it is
+/// neither refused nor reported cut off. Any other sizes are left as the file states them (a
+/// header that claims more than the file holds is a file cut off).
+fn unstream_wav(bytes: &mut [u8]) {
+    const TO_THE_END: [u8; 4] = [0xFF; 4];
+    let len = bytes.len();
+    if bytes.get(..4) != Some(b"RIFF")
+        || bytes.get(4..8) != Some(&TO_THE_END)
+        || bytes.get(8..12) != Some(b"WAVE")
+    {
+        return;
+    }
+    let size_of = |n: usize| u32::try_from(n).unwrap_or(u32::MAX - 1).to_le_bytes();
+    let mut at = 12usize;
+    while let Some(header) = at.checked_add(8).and_then(|end| bytes.get(at..end)) {
+        let (id, size) = header.split_at(4);
+        if id == b"data" {
+            if size == TO_THE_END {
+                bytes[at + 4..at + 8].copy_from_slice(&size_of(len - at - 8));
+                bytes[4..8].copy_from_slice(&size_of(len - 8));
+            }
+            return;
+        }
+        let n = u32::from_le_bytes([size[0], size[1], size[2], size[3]]) as usize;
+        // Chunks are padded to an even length.
+        let Some(next) = (at + 8).checked_add(n).and_then(|e| e.checked_add(n & 1)) else {
+            return;
+        };
+        at = next;
+    }
+}
+
 /// The mono signal as it is decoded, with what decoding met on the way.
-#[derive(Default)]
 struct Mono {
     samples: Vec<f32>,
+    limits: Limits,
     interleaved: Vec<f32>,
     rate: Option<u32>,
     channels: usize,
@@ -239,6 +281,7 @@ impl Mono {
             _ => self.rate = Some(spec_rate),
         }
         self.channels = self.channels.max(n_ch);
+        self.make_room(buf.frames())?;
         if let GenericAudioBufferRef::F32(planar) = buf {
             // The MP3, Vorbis and float WAV decoders' own format: averaged plane by plane,
             // without interleaving first (the same sums, in channel order).
@@ -283,10 +326,32 @@ impl Mono {
         }
     }
 
+    /// Room for `frames` more samples, within the limits: the signal's capacity grows as a
+    /// vector's does but never past the cap, and a file that would pass it is refused.
+    fn make_room(&mut self, frames: usize) -> Result<()> {
+        let rate = self.rate.unwrap_or(0);
+        let cap = match rate {
+            0 => self.limits.max_samples,
+            r => self.limits.samples_at(r),
+        };
+        let len = self.samples.len();
+        let want = len.saturating_add(frames);
+        if want > cap {
+            return Err(self.limits.passed(rate));
+        }
+        if want > self.samples.capacity() {
+            let grown = want.max(self.samples.capacity().saturating_mul(2)).min(cap);
+            self.samples.reserve_exact(grown - len);
+        }
+        Ok(())
+    }
+
     /// `frames` of silence for packets not decoded (before a window, or while priming).
-    fn skip(&mut self, frames: u64) {
+    fn skip(&mut self, frames: u64) -> Result<()> {
+        self.make_room(usize::try_from(frames).unwrap_or(usize::MAX))?;
         self.samples
             .resize(self.samples.len() + frames as usize, 0.0);
+        Ok(())
     }
 
     /// The decoded track, or why there is none.
@@ -335,6 +400,7 @@ fn decode_frames(
     bytes: Vec<u8>,
     hint: Option<&str>,
     window: Option<(f64, Option<f64>)>,
+    limits: &Limits,
 ) -> Result<Decoded> {
     let Opened {
         mut format,
@@ -344,10 +410,27 @@ fn decode_frames(
         mut decoder,
     } = open(bytes, hint)?;
     let mut mono = Mono {
+        samples: Vec::new(),
+        limits: *limits,
+        interleaved: Vec::new(),
         rate: params.sample_rate,
         channels: params.channels.as_ref().map(|c| c.count()).unwrap_or(0),
-        ..Mono::default()
+        bad_packets: 0,
+        good_packets: 0,
+        skipped_packets: 0,
+        truncated: false,
     };
+    // A length the container declares is room made at once, within the cap and the window:
+    // no copy while the signal grows (a claim of hours costs at most the cap).
+    if let (Some(frames), Some(rate)) = (declared_frames, params.sample_rate.filter(|&r| r > 0)) {
+        let window_end = window.and_then(|(offset, duration)| {
+            duration.map(|d| ((offset + d) * f64::from(rate)).ceil() as u64)
+        });
+        let room = frames
+            .min(window_end.unwrap_or(u64::MAX))
+            .min(limits.samples_at(rate) as u64);
+        mono.samples.reserve_exact(room as usize);
+    }
     let mut limit: Option<usize> = None;
     // Packets wholly before the window need not be decoded. An MP3 frame's output depends only
     // on the few frames before it (bit reservoir ≤ 511 bytes back, one granule of MDCT
@@ -375,7 +458,7 @@ fn decode_frames(
             .get()
             .saturating_sub(packet.trim_start.get() + packet.trim_end.get());
         if mono.samples.len() as u64 + dur <= skip_until {
-            mono.skip(dur);
+            mono.skip(dur)?;
             mono.skipped_packets += 1;
             priming = PREROLL;
             continue;
@@ -383,7 +466,7 @@ fn decode_frames(
         match decoder.decode(&packet) {
             Ok(buf) => mono.push(&buf)?,
             Err(SymError::DecodeError(_)) | Err(SymError::IoError(_)) if priming > 0 => {
-                mono.skip(dur);
+                mono.skip(dur)?;
                 priming = priming.saturating_sub(dur.max(1));
                 continue;
             }

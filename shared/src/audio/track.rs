@@ -20,7 +20,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::Damage;
-use super::decode::{Decoded, decode, decode_frames_window, decode_prefix};
+use super::Limits;
+use super::decode::{Decoded, decode_frames_window, decode_within};
 use crate::error::{Error, Result};
 
 /// What to do with a track that decoded with damage.
@@ -110,19 +111,16 @@ pub fn load_track(
     Ok(track)
 }
 
-/// Decodes the whole of `bytes`, or its first `max_seconds` when given (a result longer than
-/// `max_seconds` means the track goes on), under `policy`. The track's windows are then cut
-/// with [`Decoded::cut`] or [`Decoded::window`].
+/// Decodes the whole of `bytes` under `policy`; a file that passes `limits` is refused
+/// ([`Error::OverCap`]) once decoding reaches them. The track's windows are then cut with
+/// [`Decoded::cut`] or [`Decoded::window`].
 pub fn decode_track(
     bytes: Vec<u8>,
     hint: Option<&str>,
     policy: DamagePolicy,
-    max_seconds: Option<f64>,
+    limits: &Limits,
 ) -> Result<(Decoded, Damage)> {
-    let decoded = match max_seconds {
-        Some(s) => decode_prefix(bytes, hint, s)?,
-        None => decode(bytes, hint)?,
-    };
+    let decoded = decode_within(bytes, hint, limits)?;
     let damage = check(&decoded, policy)?;
     Ok((decoded, damage))
 }
