@@ -173,6 +173,64 @@ fn wav_f32(samples: &[f32], sample_rate: u32) -> Vec<u8> {
     out
 }
 
+/// A 16-bit `WAVE_FORMAT_EXTENSIBLE` PCM WAV of `channels` channels (each frame the same
+/// sample on every channel) with the given channel `mask`.
+fn wav_extensible(samples: &[i16], sample_rate: u32, channels: u16, mask: u32) -> Vec<u8> {
+    const PCM: [u8; 16] = [
+        1, 0, 0, 0, 0, 0, 0x10, 0, 0x80, 0, 0, 0xAA, 0, 0x38, 0x9B, 0x71,
+    ];
+    let data: Vec<u8> = samples
+        .iter()
+        .flat_map(|s| std::iter::repeat_n(s.to_le_bytes(), usize::from(channels)))
+        .flatten()
+        .collect();
+    let block = 2 * channels;
+    let mut out = Vec::new();
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(4 + 8 + 40 + 8 + data.len() as u32).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&40u32.to_le_bytes());
+    out.extend_from_slice(&0xFFFE_u16.to_le_bytes());
+    out.extend_from_slice(&channels.to_le_bytes());
+    out.extend_from_slice(&sample_rate.to_le_bytes());
+    out.extend_from_slice(&(sample_rate * u32::from(block)).to_le_bytes());
+    out.extend_from_slice(&block.to_le_bytes());
+    out.extend_from_slice(&16u16.to_le_bytes()); // bits per sample
+    out.extend_from_slice(&22u16.to_le_bytes()); // extension size
+    out.extend_from_slice(&16u16.to_le_bytes()); // valid bits
+    out.extend_from_slice(&mask.to_le_bytes());
+    out.extend_from_slice(&PCM);
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    out.extend(data);
+    out
+}
+
+/// Found by fuzzing (fuzz/decode): an extensible WAV whose channel mask disagrees with its
+/// channel count sent symphonia's mask repair past 32 bits (a panic with overflow checks, a
+/// refusal of a readable file without). A stereo file whose mask names only the top position
+/// now decodes as stereo; 126 channels, more than WAVE can place, are refused by name.
+#[test]
+fn an_extensible_wav_with_a_wrong_channel_mask_decodes_or_is_refused_by_name() {
+    let samples: Vec<i16> = (0..8_000).map(|i| ((i % 40) * 500) as i16).collect();
+    let mono = audio::decode(wav(&samples, 8_000, samples.len()), Some("wav")).unwrap();
+    let agreed = wav_extensible(&samples, 8_000, 2, 0b11);
+    let agreed = audio::decode(agreed, Some("wav")).unwrap();
+    assert_eq!(agreed.samples, mono.samples);
+    for mask in [0x8000_0000, 0, 0b1, 0xFFFF_FFFF] {
+        let odd = wav_extensible(&samples, 8_000, 2, mask);
+        let odd = audio::decode(odd, Some("wav")).unwrap_or_else(|e| panic!("mask {mask:#x}: {e}"));
+        assert_eq!(odd.samples, mono.samples, "mask {mask:#x}");
+    }
+    let many = wav_extensible(&samples[..10], 8_000, 126, 0b111);
+    let err = audio::decode(many, None).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "unsupported format: the WAV has 126 channels, more than the 18 speaker positions its \
+         channel mask can name"
+    );
+}
+
 /// Found by fuzzing (fuzz/load_features): a float WAV of huge finite samples gave NaN
 /// features (inf − inf in the spectrogram). Samples beyond ±2^16, NaN and infinities are
 /// refused by the decoder, naming the sample and its time; up to the bound they decode as is.

@@ -174,7 +174,7 @@ fn open(mut bytes: Vec<u8>, hint: Option<&str>) -> Result<Opened> {
     if bytes.is_empty() {
         return Err(Error::Empty);
     }
-    unstream_wav(&mut bytes);
+    mend_wav(&mut bytes)?;
     let mss = MediaSourceStream::new(
         Box::new(Cursor::new(bytes)),
         MediaSourceStreamOptions::default(),
@@ -219,38 +219,81 @@ fn open(mut bytes: Vec<u8>, hint: Option<&str>) -> Result<Opened> {
     })
 }
 
+/// Mends, in place, two WAV headers that symphonia would misread, and refuses one it cannot.
+///
 /// A WAV written to a pipe (ffmpeg's `-f wav pipe:`, sox to stdout) cannot go back to fill in
 /// its sizes and leaves both the RIFF and the `data` size at 0xFFFFFFFF, "to the end of the
 /// file". Those are set to what the bytes hold, as libsndfile reads such a file, so it is
 /// neither refused nor reported cut off. Any other sizes are left as the file states them (a
 /// header that claims more than the file holds is a file cut off).
-fn unstream_wav(bytes: &mut [u8]) {
+///
+/// A `WAVE_FORMAT_EXTENSIBLE` header's channel mask is made to agree with its channel count
+/// ([`mend_channel_mask`]).
+fn mend_wav(bytes: &mut [u8]) -> Result<()> {
     const TO_THE_END: [u8; 4] = [0xFF; 4];
     let len = bytes.len();
-    if bytes.get(..4) != Some(b"RIFF")
-        || bytes.get(4..8) != Some(&TO_THE_END)
-        || bytes.get(8..12) != Some(b"WAVE")
-    {
-        return;
+    if bytes.get(..4) != Some(b"RIFF") || bytes.get(8..12) != Some(b"WAVE") {
+        return Ok(());
     }
+    let streamed = bytes.get(4..8) == Some(&TO_THE_END);
     let size_of = |n: usize| u32::try_from(n).unwrap_or(u32::MAX - 1).to_le_bytes();
     let mut at = 12usize;
     while let Some(header) = at.checked_add(8).and_then(|end| bytes.get(at..end)) {
         let (id, size) = header.split_at(4);
-        if id == b"data" {
-            if size == TO_THE_END {
-                bytes[at + 4..at + 8].copy_from_slice(&size_of(len - at - 8));
-                bytes[4..8].copy_from_slice(&size_of(len - 8));
-            }
-            return;
-        }
         let n = u32::from_le_bytes([size[0], size[1], size[2], size[3]]) as usize;
+        match id {
+            b"data" => {
+                if streamed && size == TO_THE_END {
+                    bytes[at + 4..at + 8].copy_from_slice(&size_of(len - at - 8));
+                    bytes[4..8].copy_from_slice(&size_of(len - 8));
+                }
+                return Ok(());
+            }
+            b"fmt " => {
+                let end = (at + 8).saturating_add(n).min(len);
+                mend_channel_mask(&mut bytes[at + 8..end])?;
+            }
+            _ => {}
+        }
         // Chunks are padded to an even length.
         let Some(next) = (at + 8).checked_add(n).and_then(|e| e.checked_add(n & 1)) else {
-            return;
+            return Ok(());
         };
         at = next;
     }
+    Ok(())
+}
+
+/// The speaker positions a `WAVE_FORMAT_EXTENSIBLE` channel mask can name.
+const WAVE_POSITIONS: u16 = 18;
+
+/// A `WAVE_FORMAT_EXTENSIBLE` PCM or float `fmt ` chunk whose channel mask names fewer or more
+/// positions than the file has channels gets the first that many positions instead: symphonia's
+/// own repair of such a mask shifts past 32 bits (a panic where overflow is checked) for a mask
+/// with its top bit set or 32 channels or more. We mix to mono, so the positions never mattered.
+/// More channels than WAVE has positions cannot be placed at all: refused by name, as symphonia
+/// refuses them when the mask agrees.
+fn mend_channel_mask(fmt: &mut [u8]) -> Result<()> {
+    const EXTENSIBLE: [u8; 2] = 0xFFFE_u16.to_le_bytes();
+    // KSDATAFORMAT_SUBTYPE_PCM and _IEEE_FLOAT end the same way: {0000000X-0000-0010-8000-00AA00389B71}.
+    const SUBTYPE_TAIL: [u8; 14] = [0, 0, 0, 0, 0x10, 0, 0x80, 0, 0, 0xAA, 0, 0x38, 0x9B, 0x71];
+    if fmt.len() < 40 || fmt[..2] != EXTENSIBLE || fmt[26..40] != SUBTYPE_TAIL {
+        return Ok(());
+    }
+    let channels = u16::from_le_bytes([fmt[2], fmt[3]]);
+    let mask = u32::from_le_bytes([fmt[20], fmt[21], fmt[22], fmt[23]]);
+    if mask.count_ones() == u32::from(channels) {
+        return Ok(());
+    }
+    if channels > WAVE_POSITIONS {
+        return Err(Error::Unsupported(format!(
+            "the WAV has {channels} channels, more than the {WAVE_POSITIONS} speaker positions \
+             its channel mask can name"
+        )));
+    }
+    let first_positions = (1_u32 << channels) - 1;
+    fmt[20..24].copy_from_slice(&first_positions.to_le_bytes());
+    Ok(())
 }
 
 /// The mono signal as it is decoded, with what decoding met on the way.
