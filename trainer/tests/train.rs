@@ -248,6 +248,22 @@ fn pipeline_writes_a_bundle_that_predicts_what_training_recorded() {
     // test track, the class and probability training recorded.
     assert_bundle_predicts_as_recorded(&models, &work.join("features"), 1e-5);
 
+    // Windows past the track's (a page worker's task from a stale page, say) are refused by
+    // name before anything is reserved for them: a range to usize::MAX once asked for that
+    // much capacity and panicked.
+    let bundle = load_bundle(&models).unwrap();
+    let y = vec![0.1; 5 * 22_050];
+    let flex = Device::flex();
+    for which in [0..usize::MAX, 2..1, 0..bundle.window_count(y.len()) + 1] {
+        let asked = bundle.predict_windows_async(&y, &[], which.clone(), &flex);
+        let answer = genrescope_core::model::burn::tensor::try_read_sync(asked);
+        let err = answer.expect("flex answers at once").unwrap_err();
+        assert!(
+            err.to_string().contains("asked of a track with"),
+            "{which:?}: {err}"
+        );
+    }
+
     // A rerun skips what is complete and keeps the weights.
     let before = fs::read(models.join("mel.bpk")).unwrap();
     let again = run_ok(&args);

@@ -401,15 +401,16 @@ impl Bundle {
         let m = &self.manifest;
         let window = m.signal_samples;
         let starts = super::timeline_windows(signal.len(), window);
-        let features = self.features();
-        let mut out = Vec::with_capacity(which.len());
-        let mut y = Vec::with_capacity(window);
-        for &start in starts.get(which.clone()).ok_or_else(|| {
+        let asked = starts.get(which.clone()).ok_or_else(|| {
             Error::Bundle(format!(
                 "windows {which:?} asked of a track with {} windows",
                 starts.len()
             ))
-        })? {
+        })?;
+        let features = self.features();
+        let mut out = Vec::with_capacity(asked.len());
+        let mut y = Vec::with_capacity(window);
+        for &start in asked {
             let end = (start + window).min(signal.len());
             y.clear();
             y.extend_from_slice(&signal[start..end]);
