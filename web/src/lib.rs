@@ -14,6 +14,7 @@ pub mod backend;
 pub mod browser;
 pub mod canvas;
 pub mod components;
+pub mod engine;
 pub mod error;
 pub mod pool;
 pub mod protocol;

@@ -37,6 +37,17 @@ pub enum Request {
     Task { run: u64, task: Task },
 }
 
+impl Request {
+    /// The run the request belongs to.
+    pub fn run(&self) -> u64 {
+        match self {
+            Request::Analyse { run, .. }
+            | Request::Signal { run, .. }
+            | Request::Task { run, .. } => *run,
+        }
+    }
+}
+
 /// A share of one track's analysis that any worker of the pool can run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "task", rename_all = "snake_case")]
@@ -210,11 +221,16 @@ pub fn decode<T: DeserializeOwned>(message: &JsValue) -> Result<(T, Option<Array
         .ok()
         .and_then(|v| v.as_string())
         .ok_or("a message without `json`")?;
-    let value = serde_json::from_str(&json).map_err(|e| format!("a malformed message: {e}"))?;
+    let value = parse(&json)?;
     let data = Reflect::get(message, &JsValue::from_str("data"))
         .ok()
         .and_then(|v| v.dyn_into::<ArrayBuffer>().ok());
     Ok((value, data))
+}
+
+/// A message's `json`, read as a `T`.
+pub fn parse<T: DeserializeOwned>(json: &str) -> Result<T, String> {
+    serde_json::from_str(json).map_err(|e| format!("a malformed message: {e}"))
 }
 
 /// `f32` values as a new `ArrayBuffer` (one copy out of wasm memory).
@@ -227,10 +243,7 @@ pub fn f32_buffer(values: &[f32]) -> ArrayBuffer {
 /// The `f32` values of an `ArrayBuffer` made by [`f32_buffer`].
 pub fn f32_values(buffer: &ArrayBuffer) -> Result<Vec<f32>, String> {
     if !buffer.byte_length().is_multiple_of(4) {
-        return Err(format!(
-            "{} bytes are not a whole number of f32",
-            buffer.byte_length()
-        ));
+        return Err(crate::engine::not_whole_f32(buffer.byte_length() as usize));
     }
     Ok(Float32Array::new(buffer).to_vec())
 }

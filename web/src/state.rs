@@ -351,7 +351,7 @@ impl Session {
         } else {
             // Without the test's fault: the replacement is a healthy worker.
             let url = self.worker_url.get_value().unwrap_or_default();
-            let fault = format!("{}={}", crate::worker::FAULT.0, crate::worker::FAULT.1);
+            let fault = format!("{}={}", crate::engine::FAULT.0, crate::engine::FAULT.1);
             url.replace(&format!("&{fault}"), "")
                 .replace(&format!("{fault}&"), "")
                 .replace(&format!("?{fault}"), "")
