@@ -3,7 +3,8 @@
 # (fuzz/fuzz_targets/). Installs the nightly toolchain and cargo-fuzz when missing.
 #
 #   scripts/fuzz.sh smoke [SECONDS]      every target for SECONDS (default 20) on its committed
-#                                        corpus: what scripts/test.sh runs
+#                                        corpus, built as `long` builds them: what
+#                                        scripts/test.sh runs
 #   scripts/fuzz.sh run TARGET [SECONDS] one target for SECONDS (default 600), new inputs kept in
 #                                        target/fuzz-corpus/TARGET beside the committed corpus
 #   scripts/fuzz.sh seeds                the seed corpora from generated fixtures (the demo
@@ -22,7 +23,7 @@
 # shellcheck source=scripts/env.sh
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
-TARGETS=(decode load_features features tracks_csv genres_csv signals feature_store bundle)
+TARGETS=(decode load_features features tracks_csv genres_csv signals feature_store bundle worker_protocol)
 # The fuzz build is nightly and instrumented: a target dir of its own, kept between runs.
 export CARGO_TARGET_DIR="$HOME/.cache/genrescope/fuzz-target"
 LIMITS=(-rss_limit_mb=2048 -timeout=10)
@@ -38,20 +39,33 @@ install_fuzz_tools() {
   fi
 }
 
-# Builds every target once (instrumented, release with debug assertions), no sanitizer: the
-# code under test is safe Rust, and ASan's shadow memory would eat the RSS limit.
+# Two builds, each instrumented, no sanitizer (the code under test is safe Rust, and ASan's
+# shadow memory would eat the RSS limit), in fuzz/Cargo.toml's release profile (-O):
+# `run` and `cmin` trace comparisons (libFuzzer learns the magic numbers parsers compare
+# against); `smoke` and `long` do not (FAST=1), which costs the DSP-heavy targets 60 % of their
+# time in loop compares. Each has its own target dir.
+FAST=0
+cargo_fuzz() {
+  local cmd=$1
+  shift
+  if [ "$FAST" = 1 ]; then
+    CARGO_TARGET_DIR="$CARGO_TARGET_DIR-fast" cargo +nightly fuzz "$cmd" -O -s none --no-trace-compares --fuzz-dir fuzz "$@"
+  else
+    cargo +nightly fuzz "$cmd" -O -s none --fuzz-dir fuzz "$@"
+  fi
+}
+
 build() {
-  step "building the fuzz targets (cargo +nightly fuzz build)" "~20 min"
-  cargo +nightly fuzz build -s none --fuzz-dir fuzz
+  step "building the fuzz targets (cargo +nightly fuzz build)" "~27 min"
+  cargo_fuzz build "$@"
 }
 
 run_target() {
   local target=$1 seconds=$2
   shift 2
   mkdir -p "fuzz/corpus/$target" "fuzz/artifacts/$target"
-  cargo +nightly fuzz run -s none --fuzz-dir fuzz "$target" "$@" -- \
-    "${LIMITS[@]}" -max_total_time="$seconds" -print_final_stats=1 \
-    -artifact_prefix="fuzz/artifacts/$target/"
+  cargo_fuzz run "$target" "$@" -- "${LIMITS[@]}" -max_total_time="$seconds" \
+    -print_final_stats=1 -artifact_prefix="fuzz/artifacts/$target/"
 }
 
 seeds() {
@@ -68,7 +82,7 @@ seeds() {
     return 1
   }
   local c=fuzz/corpus
-  mkdir -p "$c"/{decode,load_features,features,tracks_csv,genres_csv,signals,feature_store,bundle}
+  mkdir -p "$c"/{decode,load_features,features,tracks_csv,genres_csv,signals,feature_store,bundle,worker_protocol}
   # Audio: a demo MP3 (LAME's Xing header), and cuts of it as WAV (16-bit, 8-bit, float), FLAC and Ogg Vorbis,
   # stereo and at other rates; each with the hint byte for none and for its extension.
   local mp3s=() i=0
@@ -103,6 +117,11 @@ seeds() {
   models="$(dirname "$(find "$work/p" -path '*models*' -name manifest.json | head -1)")"
   "$py" tools/fuzz/pack.py "$c/feature_store/seed-demo" "$features"/*
   "$py" tools/fuzz/pack.py "$c/bundle/seed-demo" "$models"/manifest.json "$models"/*.bpk
+  # The page's requests to its workers: a file, signals, tasks (worker_protocol holds the bundle).
+  # The file: 3.1 s (one MusiCNN patch) of 8 kbit/s MP3 at 8 kHz, 3.3 kB, without tags.
+  ffmpeg -loglevel error -y -stream_loop 2 -t 3.1 -i "$src" -ac 1 -ar 8000 -c:a libmp3lame \
+    -b:a 8k -write_xing 0 -id3v2_version 0 "$work/tiny.mp3"
+  "$py" tools/fuzz/worker_requests.py "$c/worker_protocol" "$work/tiny.mp3"
   du -sh "$c"/*
   rm -rf "$work"
 }
@@ -110,6 +129,7 @@ seeds() {
 case "${1:-smoke}" in
   smoke)
     install_fuzz_tools
+    FAST=1
     build
     seconds=${2:-20}
     failed=()
@@ -135,11 +155,10 @@ case "${1:-smoke}" in
     install_fuzz_tools
     target=${2:?which target}
     runs=${3:?how many executions}
-    export CARGO_TARGET_DIR="$HOME/.cache/genrescope/fuzz-target-fast"
-    step "building $target without comparison tracing" "~20 min the first time"
-    cargo +nightly fuzz build -s none --no-trace-compares --fuzz-dir fuzz "$target"
+    FAST=1
+    build "$target"
     mkdir -p "target/fuzz-corpus/$target" "fuzz/artifacts/$target"
-    "$CARGO_TARGET_DIR/x86_64-unknown-linux-gnu/release/$target" "${LIMITS[@]}" -max_len=4096 \
+    "$CARGO_TARGET_DIR-fast/x86_64-unknown-linux-gnu/release/$target" "${LIMITS[@]}" -max_len=4096 \
       -runs="$runs" -print_final_stats=1 -artifact_prefix="fuzz/artifacts/$target/" \
       "target/fuzz-corpus/$target" "fuzz/corpus/$target"
     ;;
@@ -150,7 +169,7 @@ case "${1:-smoke}" in
     cp -r "fuzz/corpus/$target/." "target/fuzz-corpus/$target/." "$all/"
     rm -rf "fuzz/corpus/$target" && mkdir -p "fuzz/corpus/$target"
     # Set cover: the fewest inputs that keep every covered feature.
-    cargo +nightly fuzz cmin -s none --fuzz-dir fuzz "$target" "$all" -- "${LIMITS[@]}" -set_cover_merge=1
+    cargo_fuzz cmin "$target" "$all" -- "${LIMITS[@]}" -set_cover_merge=1
     cp "$all"/* "fuzz/corpus/$target/"
     rm -rf "$all"
     ;;
