@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 mod common;
 
 use common::{genrescope, kill_when, text};
-use genrescope::formats::signals::{batch_files, read_batch};
+use genrescope::formats::signals::{batch_files, read_batch, write_batch};
 use genrescope_core::{Feature, FeatureConfig, compute};
 use ndarray::{Array1, Array2, Array3, s};
 use ndarray_npy::read_npy;
@@ -261,4 +261,85 @@ fn a_run_stopped_between_its_last_file_and_its_manifest_resumes_from_its_files()
     let out = extract(&signals, &stopped, FEATURES);
     assert!(out.status.success(), "{}", text(&out));
     assert_same_files(&whole, &stopped, "resumed, against the whole run");
+}
+
+#[test]
+fn a_track_whose_features_fail_costs_its_row_and_train_leaves_it_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = common::demo_signals(dir.path(), "3", "15", &["--batch-size", "4"]);
+    let signals = demo.signals;
+    let whole = dir.path().join("whole");
+    assert!(extract(&signals, &whole, FEATURES).status.success());
+
+    // The second batch's third track gets a NaN: the core refuses that signal (a bug found
+    // by a stranger's data would fail, or panic, the same way).
+    let batches = batch_files(&signals).unwrap();
+    let mut batch = read_batch(&batches[1]).unwrap();
+    batch[2].samples[1000] = f32::NAN;
+    let (row, track_id) = (4 + 2, batch[2].track_id);
+    write_batch(&batches[1], &batch).unwrap();
+
+    let out_dir = dir.path().join("broken");
+    let out = extract(&signals, &out_dir, FEATURES);
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    let line = format!("track {track_id}: its features failed (");
+    assert_eq!(said.matches(&line).count(), 1, "{said}");
+    assert!(said.contains("sample 1000 is not finite"), "{said}");
+    assert!(said.contains("1 track failed"), "{said}");
+
+    // The manifest names it; its rows are zeros, every other row is the clean run's.
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(out_dir.join("manifest.json")).unwrap()).unwrap();
+    let failed = manifest["failed"].as_array().unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["row"], row);
+    assert_eq!(failed[0]["track_id"], track_id);
+    assert!(failed[0]["error"].as_str().unwrap().contains("not finite"));
+    let clean: Array3<f32> = read_npy(whole.join("mel.npy")).unwrap();
+    let mel: Array3<f32> = read_npy(out_dir.join("mel.npy")).unwrap();
+    assert_eq!(clean.dim(), mel.dim());
+    for r in 0..mel.dim().0 {
+        if r == row {
+            assert!(mel.slice(s![r, .., ..]).iter().all(|&v| v == 0.0));
+        } else {
+            assert_eq!(
+                mel.slice(s![r, .., ..]),
+                clean.slice(s![r, .., ..]),
+                "row {r}"
+            );
+        }
+    }
+    let ids: Array1<i64> = read_npy(out_dir.join("track_ids.npy")).unwrap();
+    assert_eq!(ids[row], track_id as i64, "its id and label are kept");
+
+    // The store knows; train says so and learns from the others only.
+    let store = genrescope::formats::features::FeatureStore::open(&out_dir).unwrap();
+    assert_eq!(store.failed, vec![row]);
+    let trained = genrescope(&[
+        &"train",
+        &"-d",
+        &out_dir,
+        &"-o",
+        &dir.path().join("models"),
+        &"-m",
+        &demo.generalised,
+        &"-e",
+        &"1",
+        &"--features",
+        &"spectral_centroid",
+    ]);
+    let said = text(&trained);
+    assert!(trained.status.success(), "{said}");
+    assert!(
+        said.contains("1 track left out: its features failed in extract"),
+        "{said}"
+    );
+    let split = said.lines().find(|l| l.starts_with("split (")).unwrap();
+    let counts: Vec<usize> = split
+        .split([' ', ','])
+        .filter_map(|w| w.parse().ok())
+        .take(3)
+        .collect();
+    assert_eq!(counts.iter().sum::<usize>(), ids.len() - 1, "{split}");
 }

@@ -46,4 +46,12 @@ pub fn print(report: &extract::Report, options: &Options) {
             .map(|row| format!(", resumed at track {row}"))
             .unwrap_or_default()
     );
+    let failed = &report.manifest.failed;
+    if !failed.is_empty() {
+        println!(
+            "{} track{} failed (their rows are zeros, listed under \"failed\" in {out}/manifest.json; train leaves them out)",
+            failed.len(),
+            if failed.len() == 1 { "" } else { "s" }
+        );
+    }
 }

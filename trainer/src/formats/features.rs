@@ -44,6 +44,21 @@ pub struct Manifest {
     /// `I/N` when the folder is one shard of a dataset; absent for a whole one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<String>,
+    /// The tracks whose features could not be computed, by row: their rows hold zeros, and
+    /// `train` leaves them out. Absent when every track's features were computed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failed: Vec<FailedTrack>,
+}
+
+/// A track `extract` could not compute the features of, and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FailedTrack {
+    /// Its row in every file.
+    pub row: usize,
+    /// FMA's `track_id`.
+    pub track_id: u64,
+    /// What went wrong, in one line.
+    pub error: String,
 }
 
 impl Manifest {
@@ -167,6 +182,8 @@ pub struct FeatureStore {
     pub labels: Vec<usize>,
     /// `track_ids.npy`, every part's in order.
     pub track_ids: Vec<u64>,
+    /// The rows (of the whole) whose features failed in `extract`, ascending: not to learn from.
+    pub failed: Vec<usize>,
     parts: Vec<Part>,
 }
 
@@ -203,6 +220,7 @@ impl FeatureStore {
                 manifest: folder.manifest.clone(),
                 labels: folder.labels,
                 track_ids: folder.track_ids,
+                failed: folder.manifest.failed.iter().map(|f| f.row).collect(),
                 parts: vec![Part {
                     dir: dir.to_owned(),
                     manifest: folder.manifest,
@@ -215,10 +233,12 @@ impl FeatureStore {
             manifest: Manifest {
                 rows: 0,
                 shard: None,
+                failed: Vec::new(),
                 ..open_folder(&dir.join(shards[0].name()))?.manifest
             },
             labels: Vec::new(),
             track_ids: Vec::new(),
+            failed: Vec::new(),
             parts: Vec::new(),
         };
         let mut owner: HashMap<u64, Shard> = HashMap::new();
@@ -235,9 +255,13 @@ impl FeatureStore {
                     );
                 }
             }
+            let first = store.manifest.rows;
+            store
+                .failed
+                .extend(folder.manifest.failed.iter().map(|f| first + f.row));
             store.parts.push(Part {
                 dir: part,
-                first: store.manifest.rows,
+                first,
                 manifest: folder.manifest.clone(),
             });
             store.manifest.rows += folder.manifest.rows;
@@ -371,6 +395,18 @@ fn open_folder(dir: &Path) -> Result<Folder> {
     };
     let labels = read_ints(&manifest.labels)?;
     let track_ids = read_ints(&manifest.track_ids)?;
+    let mut previous = None;
+    for f in &manifest.failed {
+        if track_ids.get(f.row) != Some(&(f.track_id as i64)) || previous >= Some(f.row) {
+            bail!(
+                "{}: failed track {} at row {}: the rows must ascend, each holding its track",
+                mpath.display(),
+                f.track_id,
+                f.row
+            );
+        }
+        previous = Some(f.row);
+    }
     let classes = manifest.classes.len();
     let labels = labels
         .into_iter()

@@ -10,6 +10,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{IsTerminal, Seek, SeekFrom, Write};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -22,17 +23,21 @@ use parquet::file::reader::{FileReader, SerializedFileReader};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::formats::features::{FeatureFile, MANIFEST, Manifest, PROGRESS};
+use crate::formats::features::{FailedTrack, FeatureFile, MANIFEST, Manifest, PROGRESS};
 use crate::formats::output::write_json;
 use crate::formats::signals::{Signal, read_batch};
 use crate::location::Location;
 use crate::shard::Shard;
+use crate::track::panic_message;
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
 struct Progress {
     manifest: Manifest,
     batches: Vec<String>,
     rows_done: usize,
+    /// The tracks of the rows done whose features failed.
+    #[serde(default)]
+    failed: Vec<FailedTrack>,
 }
 
 /// A .npy being filled row by row.
@@ -263,6 +268,7 @@ impl Signals {
             labels: "labels.npy".into(),
             track_ids: "track_ids.npy".into(),
             shard: None,
+            failed: Vec::new(),
         })
     }
 }
@@ -286,19 +292,26 @@ fn count_rows(batch: &Location, size: u64) -> Result<usize> {
 /// same signals with fewer features, which this run extends (adding `musicnn` to the 16
 /// features of a whole dataset computes only `musicnn`). An error when it holds others. An
 /// object store's manifest is its completion marker, uploaded last.
-fn features_held(location: &Location, out: &Path, manifest: &Manifest) -> Result<Vec<FeatureFile>> {
+/// With them, the tracks whose features failed when they were computed.
+fn features_held(
+    location: &Location,
+    out: &Path,
+    manifest: &Manifest,
+) -> Result<(Vec<FeatureFile>, Vec<FailedTrack>)> {
     let marker = location.join(MANIFEST);
     let Some(bytes) = marker.read_opt()? else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     };
     let old: Manifest = serde_json::from_slice(&bytes)
         .with_context(|| format!("{marker} is not an extract manifest"))?;
     let on_disk = |f: &FeatureFile| location.as_local().is_none() || out.join(&f.file).exists();
     let same_signals = Manifest {
         features: Vec::new(),
+        failed: Vec::new(),
         ..old.clone()
     } == Manifest {
         features: Vec::new(),
+        failed: Vec::new(),
         ..manifest.clone()
     };
     if same_signals
@@ -307,18 +320,22 @@ fn features_held(location: &Location, out: &Path, manifest: &Manifest) -> Result
             .iter()
             .all(|f| manifest.features.contains(f) && on_disk(f))
     {
-        return Ok(old.features);
+        return Ok((old.features, old.failed));
     }
     bail!("{location} holds other features or signals; choose another --output or remove it");
 }
 
 /// The rows an interrupted run of the same extraction left on disk.
-fn rows_done(progress_path: &Path, manifest: &Manifest, batches: &[String]) -> Result<usize> {
+fn rows_done(
+    progress_path: &Path,
+    manifest: &Manifest,
+    batches: &[String],
+) -> Result<(usize, Vec<FailedTrack>)> {
     let Ok(bytes) = fs::read(progress_path) else {
-        return Ok(0);
+        return Ok((0, Vec::new()));
     };
     match serde_json::from_slice::<Progress>(&bytes) {
-        Ok(p) if p.manifest == *manifest && p.batches == batches => Ok(p.rows_done),
+        Ok(p) if p.manifest == *manifest && p.batches == batches => Ok((p.rows_done, p.failed)),
         _ => bail!(
             "{} holds an unfinished extraction of other features or signals; choose another \
              --output or remove it",
@@ -379,7 +396,8 @@ pub fn run(options: &Options) -> Result<Report> {
     let staged = location.staging()?;
     let out = &staged;
     fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let kept = features_held(&location, out, &manifest)?;
+    let (kept, failed_before) = features_held(&location, out, &manifest)?;
+    manifest.failed.clone_from(&failed_before);
     let kept_names: Vec<String> = kept.iter().map(|f| f.name.clone()).collect();
     if kept.len() == manifest.features.len() {
         return Ok(Report {
@@ -408,21 +426,22 @@ pub fn run(options: &Options) -> Result<Report> {
         .filter(|f| !kept_names.iter().any(|k| k == f.name()))
         .collect::<Vec<_>>();
     let progress_path = out.join(PROGRESS);
-    let rows_done = rows_done(&progress_path, &adding, &signals.names)?;
+    let (rows_done, mut failed) = rows_done(&progress_path, &adding, &signals.names)?;
     let resume = rows_done > 0;
     let mut files = Outputs::create(out, &adding, resume)?;
-    let save_progress = |rows_done: usize| {
+    let save_progress = |rows_done: usize, failed: &[FailedTrack]| {
         write_json(
             &progress_path,
             &Progress {
                 manifest: adding.clone(),
                 batches: signals.names.clone(),
                 rows_done,
+                failed: failed.to_vec(),
             },
         )
     };
     if !resume {
-        save_progress(0)?;
+        save_progress(0, &[])?;
     }
 
     let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build()?;
@@ -458,10 +477,10 @@ pub fn run(options: &Options) -> Result<Report> {
             which,
             embedders: &embedders,
         };
-        computed += compute_rows(&work, todo, &mut files, &bar)?;
+        computed += compute_rows(&work, todo, &mut files, &bar, &mut failed)?;
         row += count;
         files.sync()?;
-        save_progress(row)?;
+        save_progress(row, &failed)?;
         if log_batches {
             eprintln!(
                 "batch {}/{}: {row}/{rows} tracks",
@@ -472,6 +491,11 @@ pub fn run(options: &Options) -> Result<Report> {
     }
     bar.finish_and_clear();
     files.finish()?;
+    // The tracks that failed now, and those the folder's features failed for before.
+    failed.extend(failed_before);
+    failed.sort_by_key(|f| f.row);
+    failed.dedup_by_key(|f| f.row);
+    manifest.failed = failed;
     write_json(&out.join(crate::fma::clean::CLASSES), &manifest.classes)?;
     write_json(&out.join(MANIFEST), &manifest)?;
     fs::remove_file(&progress_path).ok();
@@ -502,21 +526,47 @@ struct Work<'a> {
 }
 
 /// Computes and writes `rows`, a few tracks per step (spectrograms are MBs each) across the
-/// pool's threads; returns how many.
-fn compute_rows(work: &Work, rows: Rows, files: &mut Outputs, bar: &ProgressBar) -> Result<usize> {
+/// pool's threads; returns how many. A track whose features fail (or panic) costs its row: it
+/// is said in one line, its rows stay zeros and it joins `failed`; the rest go on.
+fn compute_rows(
+    work: &Work,
+    rows: Rows,
+    files: &mut Outputs,
+    bar: &ProgressBar,
+    failed: &mut Vec<FailedTrack>,
+) -> Result<usize> {
     let step = 4 * work.pool.current_num_threads();
     for (k, chunk) in rows.signals.chunks(step).enumerate() {
-        let sets = work.pool.install(|| {
+        let first = rows.first + k * step;
+        let sets: Vec<Result<FeatureSet, String>> = work.pool.install(|| {
             chunk
                 .par_iter()
                 .map(|s| {
                     let cfg = &work.manifest.feature_config;
-                    compute_with(&s.samples, cfg, work.which, work.embedders)
-                        .with_context(|| format!("track {}", s.track_id))
+                    catch_unwind(AssertUnwindSafe(|| {
+                        compute_with(&s.samples, cfg, work.which, work.embedders)
+                    }))
+                    .map_err(|panic| format!("internal error: {}", panic_message(&*panic)))?
+                    .map_err(|e| e.to_string())
                 })
-                .collect::<Result<Vec<_>>>()
-        })?;
-        write_rows(files, rows.first + k * step, chunk, &sets, work.which)?;
+                .collect()
+        });
+        for (i, (s, set)) in chunk.iter().zip(&sets).enumerate() {
+            if let Err(error) = set {
+                bar.suspend(|| {
+                    eprintln!(
+                        "track {}: its features failed ({error}); its row is left out",
+                        s.track_id
+                    )
+                });
+                failed.push(FailedTrack {
+                    row: first + i,
+                    track_id: s.track_id,
+                    error: error.clone(),
+                });
+            }
+        }
+        write_rows(files, first, chunk, &sets, work.which)?;
         bar.inc(chunk.len() as u64);
     }
     Ok(rows.signals.len())
@@ -539,17 +589,23 @@ fn check_signals(path: &Location, chunk: &[Signal], manifest: &Manifest) -> Resu
     Ok(())
 }
 
-/// Writes the computed rows `at..` of every file.
+/// Writes the computed rows `at..` of every file; a failed track's rows are zeros.
 fn write_rows(
     files: &mut Outputs,
     at: usize,
     chunk: &[Signal],
-    sets: &[FeatureSet],
+    sets: &[Result<FeatureSet, String>],
     which: &[Feature],
 ) -> Result<()> {
     let mut bytes = Vec::new();
     for (k, (s, set)) in chunk.iter().zip(sets).enumerate() {
         for (file, feature) in files.features.iter_mut().zip(which) {
+            let Ok(set) = set else {
+                bytes.clear();
+                bytes.resize(file.row_bytes as usize, 0);
+                file.write_row(at + k, &bytes)?;
+                continue;
+            };
             let Some(array) = set.get(*feature) else {
                 bail!("track {}: {feature} was not computed", s.track_id);
             };

@@ -178,10 +178,10 @@ pub fn run(options: &Options) -> Result<Report> {
     let (tracks, meta_classes) = clean::read(&meta)?;
     // The bundle records what it learnt from: the tracks of the features folder.
     let dataset = clean::read_dataset(&meta)?.map(|d| clean::Dataset {
-        tracks: store.labels.len(),
+        tracks: store.labels.len() - store.failed.len(),
         ..d
     });
-    let split = assign(
+    let mut split = assign(
         &store.track_ids,
         &store.labels,
         &classes,
@@ -190,6 +190,14 @@ pub fn run(options: &Options) -> Result<Report> {
         hyper.seed,
     )
     .with_context(|| format!("{} against {}", options.data, options.metadata))?;
+    if !store.failed.is_empty() {
+        split.leave_out(&store.failed);
+        let n = store.failed.len();
+        let (plural, their) = if n == 1 { ("", "its") } else { ("s", "their") };
+        println!(
+            "{n} track{plural} left out: {their} features failed in extract (manifest.json's \"failed\")"
+        );
+    }
     println!(
         "split ({}): {} training, {} validation, {} test tracks; {} classes; backend {}",
         split.source,

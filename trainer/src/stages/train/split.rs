@@ -23,6 +23,15 @@ pub struct Split {
     pub source: String,
 }
 
+impl Split {
+    /// Takes `rows` (ascending: the tracks whose features failed) out of every part.
+    pub fn leave_out(&mut self, rows: &[usize]) {
+        for part in [&mut self.train, &mut self.validation, &mut self.test] {
+            part.retain(|r| rows.binary_search(r).is_err());
+        }
+    }
+}
+
 /// Splits the rows of a features folder (`track_ids`, `labels`) using the cleaned `metadata`.
 ///
 /// Every row's track must be in the metadata with the same genre label: a features folder
