@@ -15,12 +15,14 @@ use genrescope_core::musicnn::cpu::PatchOutput;
 use genrescope_core::musicnn::net::{Tagger, Taggram};
 use genrescope_core::musicnn::{N_PENULTIMATE, TagModel, TrackAnalysis};
 use genrescope_core::plot::render::draw_feature;
-use genrescope_core::plot::{Body, feature_plot, genre_colour};
+use genrescope_core::plot::{Body, FeaturePlot, feature_plot, genre_colour};
 use genrescope_core::{Feature, FeatureConfig};
 use genrescope_web::analysis::{self, FeatureStats, TrackInfo};
 use genrescope_web::backend::{Backend, Preference};
 use genrescope_web::canvas::CanvasPainter;
-use genrescope_web::components::{CANVAS_HEIGHT, CANVAS_WIDTH, FeatureCanvas, Predictions, Tags};
+use genrescope_web::components::{
+    CANVAS_HEIGHT, CANVAS_WIDTH, FeatureCanvas, Predictions, Tags, describe, plot_size, seek_key,
+};
 use genrescope_web::error::{ErrorKind, WorkerError};
 use genrescope_web::pool;
 use genrescope_web::protocol::{self, BundleStatus, Request, Response, Step, Task};
@@ -392,15 +394,20 @@ fn canvas(width: u32, height: u32) -> HtmlCanvasElement {
     c
 }
 
-#[wasm_bindgen_test]
-fn a_heat_map_drawn_on_a_canvas_has_the_colour_maps_pixels() {
+/// The mel spectrogram of [`chirp_features`], laid out as the page draws it.
+fn chirp_mel_plot() -> FeaturePlot {
     let set = chirp_features();
-    let plot = feature_plot(
+    feature_plot(
         Feature::Mel,
         set.get(Feature::Mel).unwrap(),
         &FeatureConfig::default(),
     )
-    .unwrap();
+    .unwrap()
+}
+
+#[wasm_bindgen_test]
+fn a_heat_map_drawn_on_a_canvas_has_the_colour_maps_pixels() {
+    let plot = chirp_mel_plot();
     let c = canvas(CANVAS_WIDTH, CANVAS_HEIGHT);
     let mut painter = CanvasPainter::new(&c).unwrap();
     let r = draw_feature(&mut painter, &plot).unwrap();
@@ -428,6 +435,87 @@ fn a_heat_map_drawn_on_a_canvas_has_the_colour_maps_pixels() {
     assert!(
         left.chunks(4).any(|p| p[0] < 100 && p[3] == 255),
         "no tick labels"
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_heat_map_drawn_at_twice_the_pixel_density_holds_each_raster_pixel_as_a_block() {
+    let plot = chirp_mel_plot();
+    let c = canvas(1, 1);
+    let size = plot_size(360.0);
+    let r = draw_feature(&mut CanvasPainter::scaled(&c, size, 2.0).unwrap(), &plot).unwrap();
+    // The layout is in drawing pixels; the canvas holds 2 × 2 of its own for each.
+    assert_eq!((c.width(), c.height()), (2 * size.0, 2 * size.1));
+    assert!(r.x1 < size.0 as i32 && r.y1 < size.1 as i32);
+    let Body::Heatmap(hm) = &plot.body else {
+        panic!("mel is a heat map")
+    };
+    let (w, h) = (r.width() as usize, r.height() as usize);
+    let want = hm.rgba(w, h);
+    let ctx: CanvasRenderingContext2d = c.get_context("2d").unwrap().unwrap().unchecked_into();
+    let got = ctx
+        .get_image_data(
+            f64::from(2 * r.x0),
+            f64::from(2 * r.y0),
+            2.0 * w as f64,
+            2.0 * h as f64,
+        )
+        .unwrap()
+        .data()
+        .0;
+    let mut differing = 0;
+    for y in 0..2 * h {
+        for x in 0..2 * w {
+            let (a, b) = ((y * 2 * w + x) * 4, ((y / 2) * w + x / 2) * 4);
+            differing += usize::from(got[a..a + 4] != want[b..b + 4]);
+        }
+    }
+    assert_eq!(
+        differing,
+        0,
+        "{differing} of {} canvas pixels differ",
+        4 * w * h
+    );
+}
+
+#[wasm_bindgen_test]
+fn keys_seek_a_plot_within_the_track() {
+    assert_eq!(seek_key("ArrowRight", 3.0, 0.0..16.0, 1.0), Some(4.0));
+    assert_eq!(seek_key("ArrowLeft", 0.5, 0.0..16.0, 1.0), Some(0.0));
+    assert_eq!(seek_key("PageUp", 14.0, 0.0..16.0, 1.0), Some(16.0));
+    assert_eq!(seek_key("PageDown", 10.0, 0.0..16.0, 1.0), Some(6.0));
+    assert_eq!(seek_key("Home", 10.0, 0.0..16.0, 1.0), Some(0.0));
+    assert_eq!(seek_key("End", 1.0, 0.0..16.0, 1.0), Some(16.0));
+    assert_eq!(seek_key("a", 1.0, 0.0..16.0, 1.0), None);
+    assert_eq!(
+        seek_key("Tab", 1.0, 0.0..16.0, 1.0),
+        None,
+        "Tab must leave the plot"
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_plot_is_as_wide_as_it_is_shown_and_says_its_figures_in_words() {
+    assert_eq!(plot_size(286.0), (286, 220));
+    assert_eq!(plot_size(508.4), (508, 254));
+    assert_eq!(plot_size(880.0), (880, 320));
+    assert_eq!(
+        plot_size(0.0),
+        (CANVAS_WIDTH, CANVAS_HEIGHT),
+        "not laid out yet"
+    );
+    assert_eq!(plot_size(f64::NAN), (CANVAS_WIDTH, CANVAS_HEIGHT));
+    let stats = FeatureStats {
+        name: "mel",
+        shape: vec![128, 345],
+        min: -80.0,
+        mean: -41.234_567,
+        max: 0.000_012_5,
+        probes: Vec::new(),
+    };
+    assert_eq!(
+        describe("Mel spectrogram (dB)", &stats),
+        "Mel spectrogram (dB): 128 × 345 values, from -80.000 to 1.2500e-5, mean -41.235."
     );
 }
 

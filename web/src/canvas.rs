@@ -5,22 +5,47 @@ use genrescope_core::plot::render::{HAlign, Painter, Rgb, VAlign};
 use wasm_bindgen::{Clamped, JsCast, JsValue};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
-/// A [`Painter`] over a canvas's 2-D context, one canvas pixel per drawing pixel.
+/// A [`Painter`] over a canvas's 2-D context: the layout's drawing pixels are CSS pixels, and
+/// the canvas holds `ratio` × `ratio` of its own pixels for each (the screen's
+/// `devicePixelRatio`, so plots are as sharp as the text around them).
 pub struct CanvasPainter {
     ctx: CanvasRenderingContext2d,
     size: (i32, i32),
+    ratio: f64,
 }
 
 impl CanvasPainter {
-    /// The painter of `canvas`, sized by its `width` and `height` attributes.
+    /// The painter of `canvas`, one canvas pixel per drawing pixel, sized by its `width` and
+    /// `height` attributes.
     pub fn new(canvas: &HtmlCanvasElement) -> Result<Self, JsValue> {
+        let size = (canvas.width(), canvas.height());
+        Self::scaled(canvas, size, 1.0)
+    }
+
+    /// The painter of a layout `size` drawing pixels large on `canvas`, at `ratio` canvas
+    /// pixels per drawing pixel: sets the canvas's `width` and `height` (which clears it).
+    pub fn scaled(
+        canvas: &HtmlCanvasElement,
+        size: (u32, u32),
+        ratio: f64,
+    ) -> Result<Self, JsValue> {
+        let ratio = if ratio.is_finite() {
+            ratio.clamp(1.0, 4.0)
+        } else {
+            1.0
+        };
+        let backing = |n: u32| (f64::from(n) * ratio).round() as u32;
+        canvas.set_width(backing(size.0));
+        canvas.set_height(backing(size.1));
         let ctx = canvas
             .get_context("2d")?
             .ok_or_else(|| JsValue::from_str("no 2-D context"))?
             .dyn_into::<CanvasRenderingContext2d>()?;
+        ctx.set_transform(ratio, 0.0, 0.0, ratio, 0.0, 0.0)?;
         Ok(CanvasPainter {
             ctx,
-            size: (canvas.width() as i32, canvas.height() as i32),
+            size: (size.0 as i32, size.1 as i32),
+            ratio,
         })
     }
 }
@@ -112,7 +137,31 @@ impl Painter for CanvasPainter {
             width as u32,
             height as u32,
         )?;
-        self.ctx
-            .put_image_data(&data, f64::from(at.0), f64::from(at.1))
+        let (x, y) = (f64::from(at.0), f64::from(at.1));
+        if self.ratio == 1.0 {
+            return self.ctx.put_image_data(&data, x, y);
+        }
+        // putImageData ignores the transform: the raster goes through a canvas of its own and
+        // is scaled up without smoothing, each of its pixels a block of canvas pixels.
+        let raster = web_sys::window()
+            .and_then(|w| w.document())
+            .ok_or_else(|| JsValue::from_str("no document"))?
+            .create_element("canvas")?
+            .dyn_into::<HtmlCanvasElement>()?;
+        raster.set_width(width as u32);
+        raster.set_height(height as u32);
+        raster
+            .get_context("2d")?
+            .ok_or_else(|| JsValue::from_str("no 2-D context"))?
+            .dyn_into::<CanvasRenderingContext2d>()?
+            .put_image_data(&data, 0.0, 0.0)?;
+        self.ctx.set_image_smoothing_enabled(false);
+        self.ctx.draw_image_with_html_canvas_element_and_dw_and_dh(
+            &raster,
+            x,
+            y,
+            width as f64,
+            height as f64,
+        )
     }
 }

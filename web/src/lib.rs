@@ -36,7 +36,8 @@ pub use error::AppError;
 pub use state::{Phase, Session};
 
 use components::{
-    ErrorMessage, FeatureGrid, FilePicker, Player, Predictions, StatusLine, Tags, TrackDetails,
+    Announcer, ErrorMessage, FeatureGrid, FilePicker, Player, Predictions, StatusLine, Tags,
+    TrackDetails,
 };
 
 /// The whole page.
@@ -46,6 +47,11 @@ pub fn App() -> impl IntoView {
     provide_context(session);
     // The worker starts with the page and fetches the models at once.
     Effect::new(move |_| session.start_worker());
+    // Plots are drawn at their shown size: again when the window changes (a phone turned).
+    let resized = window_event_listener(leptos::ev::resize, move |_| {
+        session.viewport.update(|n| *n += 1);
+    });
+    on_cleanup(move || resized.remove());
     view! {
         <header class="masthead">
             <h1>"Genrescope"</h1>
@@ -55,6 +61,7 @@ pub fn App() -> impl IntoView {
             <section class="card">
                 <FilePicker />
                 <StatusLine />
+                <Announcer />
                 <ErrorMessage />
             </section>
             <Show when=move || session.track.with(Option::is_some)>

@@ -122,6 +122,8 @@ pub struct Session {
     pub playhead: RwSignal<f64>,
     /// A request to move the player to this time (set by clicks on plots).
     pub seek: RwSignal<Option<f64>>,
+    /// Counts the window's resizes: plots drawn at their shown size track it.
+    pub viewport: RwSignal<u64>,
     started_ms: RwSignal<f64>,
     /// The workers and the queue of the current run's shares.
     pool: StoredValue<Pool, LocalStorage>,
@@ -211,6 +213,7 @@ impl Session {
             audio_url: RwSignal::new(None),
             playhead: RwSignal::new(0.0),
             seek: RwSignal::new(None),
+            viewport: RwSignal::new(0),
             started_ms: RwSignal::new(0.0),
             pool: StoredValue::new_local(Pool::default()),
             worker_url: StoredValue::new(None),
@@ -767,6 +770,38 @@ impl Session {
                 format!("{name}: analysed in {}.", milliseconds(total))
             }
             Phase::Failed => format!("{name} could not be analysed."),
+        }
+    }
+
+    /// What the live region `#announce` tells a screen reader: each step as it starts (not its
+    /// progress, which would talk over everything else), then the result — the genre and
+    /// MusiCNN's strongest tags. Failures are `#error`'s to say.
+    pub fn announcement(&self) -> String {
+        let name = self.file_name.get().unwrap_or_default();
+        match self.phase.get() {
+            Phase::Idle | Phase::Failed => String::new(),
+            Phase::Reading | Phase::Working(Step::Decoding) => format!("Analysing {name}."),
+            Phase::Working(Step::LoadingModels) => "Loading the genre models.".into(),
+            Phase::Working(Step::Predicting) => "Predicting the genre.".into(),
+            Phase::Working(Step::Computing) => "Computing the features.".into(),
+            Phase::Working(Step::Tagging) => "Tagging with MusiCNN.".into(),
+            Phase::Done => {
+                let mut said = format!("{name} analysed.");
+                if let (Some(BundleStatus::Loaded { classes, .. }), Some(p)) =
+                    (self.bundle.get(), self.prediction.get())
+                {
+                    let top = p.mean.top();
+                    if let (Some(genre), Some(share)) = (classes.get(top), p.mean.ensemble.get(top))
+                    {
+                        said += &format!(" Genre: {genre}, {:.0} %.", share * 100.0);
+                    }
+                }
+                if let Some(taggram) = self.tags.get() {
+                    let tags: Vec<_> = taggram.top(3).into_iter().map(|(tag, _)| tag).collect();
+                    said += &format!(" MusiCNN's strongest tags: {}.", tags.join(", "));
+                }
+                said
+            }
         }
     }
 

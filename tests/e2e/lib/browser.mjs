@@ -21,17 +21,20 @@ const FLAGS = [
 
 /**
  * Launches Chromium (`args`: flags beyond the quiet ones, e.g. `--enable-unsafe-webgpu`, which
- * gives headless Chromium its software WebGPU adapter). Resolves to `{ context, page, watch, close() }`; `watch` collects
+ * gives headless Chromium its software WebGPU adapter; `device`: Playwright context options
+ * such as a phone's `viewport`, `deviceScaleFactor`, `isMobile`, `hasTouch`, `colorScheme`).
+ * Resolves to `{ context, page, watch, close() }`; `watch` collects
  * `consoleErrors`, `pageErrors`, `offsite` (requests to any host but 127.0.0.1, which are
  * aborted) and `requests` (every URL asked for).
  */
-export async function launch({ args = [] } = {}) {
+export async function launch({ args = [], device = {} } = {}) {
   const profile = await mkdtemp(join(tmpdir(), 'genrescope-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,
     headless: true,
     args: [...FLAGS, ...args],
     viewport: { width: 1100, height: 900 },
+    ...device,
   });
   const watch = { consoleErrors: [], pageErrors: [], offsite: [], requests: [] };
   await context.route(

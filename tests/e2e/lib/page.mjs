@@ -170,12 +170,12 @@ export const DURATION_TOLERANCE_S = 0.03;
  * Serves the site on 127.0.0.1, launches Chromium and opens the app: what every spec starts
  * with. `root` is the site's folder: by default the built site with the test bundle in
  * `models/` (scripts/e2e.sh makes it), else e.g. `requireDist()` for the site without one.
- * `query` is added to the page's address (`?backend=webgpu`), `args` to Chromium's flags.
- * Resolves to `{ server, browser, app, close() }`.
+ * `query` is added to the page's address (`?backend=webgpu`), `args` to Chromium's flags,
+ * `device` to its context (a phone's viewport, pixel ratio, touch; a colour scheme). Resolves to `{ server, browser, app, close() }`.
  */
-export async function startApp({ root = requireSite(), query = '', args = [] } = {}) {
+export async function startApp({ root = requireSite(), query = '', args = [], device = {} } = {}) {
   const server = await serve(root);
-  const browser = await launch({ args });
+  const browser = await launch({ args, device });
   const app = await new GenrescopePage(browser.page).open(server.url + query);
   return {
     server,

@@ -9,10 +9,14 @@ mod status;
 mod tags;
 mod track;
 
-pub use features::{CANVAS_HEIGHT, CANVAS_WIDTH, FeatureCanvas, FeatureGrid, time_span};
+pub use card::{ink_on, relative_luminance};
+pub use features::{
+    CANVAS_HEIGHT, CANVAS_WIDTH, FeatureCanvas, FeatureGrid, describe, plot_size, seek_key,
+    time_span,
+};
 pub use file_picker::FilePicker;
 pub use player::Player;
 pub use predictions::Predictions;
-pub use status::{ErrorMessage, StatusLine};
+pub use status::{Announcer, ErrorMessage, StatusLine};
 pub use tags::Tags;
 pub use track::TrackDetails;

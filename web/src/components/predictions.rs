@@ -3,7 +3,7 @@ use genrescope_core::model::bundle::Dataset;
 use genrescope_core::plot::genre_colour;
 use leptos::prelude::*;
 
-use super::card::{BarRow, NoteCard, Playhead};
+use super::card::{BarRow, NoteCard, Playhead, css_rgb, ink_on};
 use crate::error::ErrorKind;
 use crate::protocol::BundleStatus;
 use crate::state::{Session, milliseconds};
@@ -187,10 +187,8 @@ fn Timeline(classes: Vec<String>) -> impl IntoView {
                         title=title
                         style:left=format!("{:.3}%", left / duration * 100.0)
                         style:width=format!("{:.3}%", (right - left) / duration * 100.0)
-                        style:background={
-                            let [r, gr, b] = genre_colour(&classes[g]);
-                            format!("rgb({r},{gr},{b})")
-                        }
+                        style:background=css_rgb(genre_colour(&classes[g]))
+                        style:color=ink_on(genre_colour(&classes[g]))
                     >
                         <span>{classes[g].clone()}</span>
                     </div>

@@ -2,7 +2,8 @@ use leptos::prelude::*;
 
 use crate::state::Session;
 
-/// `#status`: one sentence on where the analysis stands; `data-state` holds the phase,
+/// `#status`: one sentence on where the analysis stands (shown, not spoken: its progress counts
+/// would talk over everything; `#announce` speaks the steps); `data-state` holds the phase,
 /// `data-run` the number of the run it belongs to, `data-workers` how many workers of the pool
 /// ran a share of it.
 #[component]
@@ -11,8 +12,6 @@ pub fn StatusLine() -> impl IntoView {
     view! {
         <p
             id="status"
-            role="status"
-            aria-live="polite"
             data-state=move || session.phase.get().key()
             data-run=move || session.run.get().to_string()
             data-workers=move || session.workers_used.get().to_string()
@@ -20,6 +19,18 @@ pub fn StatusLine() -> impl IntoView {
             class:busy=move || session.phase.get().is_busy()
         >
             {move || session.status_text()}
+        </p>
+    }
+}
+
+/// `#announce`: a polite live region, hidden from sight, that tells screen readers each step
+/// of the analysis and its result ([`Session::announcement`]).
+#[component]
+pub fn Announcer() -> impl IntoView {
+    let session = Session::expect();
+    view! {
+        <p id="announce" class="sr-only" role="status" aria-live="polite">
+            {move || session.announcement()}
         </p>
     }
 }

@@ -3,7 +3,7 @@ use genrescope_core::musicnn::{PATCH_SECONDS, fma_genres};
 use genrescope_core::plot::genre_colour;
 use leptos::prelude::*;
 
-use super::card::{BarRow, NoteCard, Playhead};
+use super::card::{BarRow, NoteCard, Playhead, css_rgb, ink_on};
 use crate::backend::Backend;
 use crate::error::ErrorKind;
 use crate::state::Session;
@@ -122,7 +122,8 @@ pub fn Tags() -> impl IntoView {
                         title=title
                         style:left=format!("{:.3}%", start / duration * 100.0)
                         style:width=format!("{:.3}%", PATCH_SECONDS / duration * 100.0)
-                        style:background=format!("rgb({},{},{})", colour[0], colour[1], colour[2])
+                        style:background=css_rgb(colour)
+                        style:color=ink_on(colour)
                     >
                         <span>{labelled.then_some(tag)}</span>
                     </div>
@@ -131,10 +132,10 @@ pub fn Tags() -> impl IntoView {
             .collect_view();
         let legend = legend
             .into_iter()
-            .map(|(g, [r, gr, b])| {
+            .map(|(g, colour)| {
                 view! {
                     <li>
-                        <span class="swatch" style:background=format!("rgb({r},{gr},{b})")></span>
+                        <span class="swatch" style:background=css_rgb(colour)></span>
                         {g}
                     </li>
                 }
