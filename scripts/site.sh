@@ -7,6 +7,9 @@
 #                          # built into $CARGO_TARGET_DIR/site-gpu and moved into dist/; ~7 min
 #   scripts/site.sh        # both
 #
+# After each part, scripts/stamp-sw.sh writes dist/sw.js (the offline copy's service worker)
+# with a version from the built files, so a rebuilt site replaces what browsers cached.
+#
 # The page runs on flex until the WebGPU worker is there, so scripts/run.sh serves the site
 # after `page` and builds `gpu` while it is served. A bundle (dist/models/) is the caller's to add.
 # Tools come from scripts/web-tools.sh.
@@ -47,3 +50,5 @@ if [ "$part" != page ]; then
     mv "dist/.$f.tmp" "dist/$f"
   done
 fi
+
+bash scripts/stamp-sw.sh dist
