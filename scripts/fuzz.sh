@@ -116,6 +116,7 @@ seeds() {
   features="$(dirname "$(find "$work/p" -path '*features*' -name manifest.json | head -1)")"
   models="$(dirname "$(find "$work/p" -path '*models*' -name manifest.json | head -1)")"
   "$py" tools/fuzz/pack.py "$c/feature_store/seed-demo" "$features"/*
+  "$py" tools/fuzz/fail_row.py "$c/feature_store/seed-demo" "$c/feature_store/seed-failed-row" 1
   "$py" tools/fuzz/pack.py "$c/bundle/seed-demo" "$models"/manifest.json "$models"/*.bpk
   # The page's requests to its workers: a file, signals, tasks (worker_protocol holds the bundle).
   # The file: 3.1 s (one MusiCNN patch) of 8 kbit/s MP3 at 8 kHz, 3.3 kB, without tags.
@@ -158,7 +159,10 @@ case "${1:-smoke}" in
     FAST=1
     build "$target"
     mkdir -p "target/fuzz-corpus/$target" "fuzz/artifacts/$target"
-    "$CARGO_TARGET_DIR-fast/x86_64-unknown-linux-gnu/release/$target" "${LIMITS[@]}" -max_len=4096 \
+    # Inputs up to 4 kB, or the largest seed's size: a seed cut short is a weaker seed.
+    max_len=$(find "fuzz/corpus/$target" -type f -printf '%s\n' | sort -n | tail -1)
+    [ "${max_len:-0}" -gt 4096 ] || max_len=4096
+    "$CARGO_TARGET_DIR-fast/x86_64-unknown-linux-gnu/release/$target" "${LIMITS[@]}" -max_len="$max_len" \
       -runs="$runs" -print_final_stats=1 -artifact_prefix="fuzz/artifacts/$target/" \
       "target/fuzz-corpus/$target" "fuzz/corpus/$target"
     ;;
