@@ -157,7 +157,7 @@ mod tests {
     use super::*;
     use ndarray::{ArrayD, IxDyn};
 
-    #[test]
+    #[wasm_bindgen_test::wasm_bindgen_test]
     fn stats_of_a_known_array() {
         let a =
             ArrayD::from_shape_vec(IxDyn(&[2, 3]), vec![1.0, -2.0, 3.0, 4.0, 0.5, 5.5]).unwrap();
@@ -170,7 +170,7 @@ mod tests {
         assert_eq!((s.probes[0], s.probes[PROBES - 1]), ((0, 1.0), (5, 5.5)));
     }
 
-    #[test]
+    #[wasm_bindgen_test::wasm_bindgen_test]
     fn nan_poisons_every_statistic() {
         let a = ArrayD::from_shape_vec(IxDyn(&[3]), vec![1.0, f32::NAN, 3.0]).unwrap();
         let s = FeatureStats::of("rms", &a);
@@ -179,13 +179,13 @@ mod tests {
         assert!(FeatureStats::of("rms", &empty).mean.is_nan());
     }
 
-    #[test]
+    #[wasm_bindgen_test::wasm_bindgen_test]
     fn durations_read_as_minutes_and_seconds() {
         assert_eq!(format_duration(16.0), "0:16.00");
         assert_eq!(format_duration(185.25), "3:05.25");
     }
 
-    #[test]
+    #[wasm_bindgen_test::wasm_bindgen_test]
     fn extensions_are_lowercase_hints() {
         assert_eq!(extension("Song.MP3").as_deref(), Some("mp3"));
         assert_eq!(extension("a.b.flac").as_deref(), Some("flac"));

@@ -290,7 +290,7 @@ mod tests {
         serde_json::from_str(&json).unwrap()
     }
 
-    #[test]
+    #[wasm_bindgen_test::wasm_bindgen_test]
     fn an_error_keeps_its_kind_file_and_message_across_the_protocol() {
         let cases = [
             (
@@ -352,7 +352,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[wasm_bindgen_test::wasm_bindgen_test]
     fn kinds_travel_as_their_keys() {
         for kind in [
             ErrorKind::Read,
@@ -374,7 +374,7 @@ mod tests {
         assert!(ErrorKind::TooLong.is_the_files() && !ErrorKind::Fetch.is_the_files());
     }
 
-    #[test]
+    #[wasm_bindgen_test::wasm_bindgen_test]
     fn messages_the_end_to_end_tests_read_are_unchanged() {
         let e = AppError::decode(
             "corrupt.mp3",
