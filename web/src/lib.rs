@@ -36,7 +36,7 @@ pub use error::AppError;
 pub use state::{Phase, Session};
 
 use components::{
-    Announcer, ErrorMessage, FeatureGrid, FilePicker, Player, Predictions, StatusLine, Tags,
+    Announcer, ErrorMessage, FeatureGrid, FilePicker, Keep, Player, Predictions, StatusLine, Tags,
     TrackDetails,
 };
 
@@ -74,6 +74,7 @@ pub fn App() -> impl IntoView {
                 <Predictions />
                 <Tags />
             </div>
+            <Keep />
             <FeatureGrid />
         </main>
     }

@@ -11,6 +11,7 @@ pub mod fused;
 pub(crate) mod kernels;
 pub mod net;
 pub mod prep;
+pub mod report;
 
 pub use bundle::{
     Bundle, BundleManifest, LoadedModel, ModelEntry, ModelMetrics, Prediction, TrackPrediction,

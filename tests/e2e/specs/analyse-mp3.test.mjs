@@ -3,11 +3,17 @@
 // native CLI gives it (`genrescope artifacts --models`), with the features equal to
 // `genrescope features`' files for the same MP3.
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { assertGenreEqualsCli, assertModelEqualsCli, assertTagsEqualCli, cliFeatures } from '../lib/cli.mjs';
+import {
+  assertDownloadEqualsCli,
+  assertGenreEqualsCli,
+  assertModelEqualsCli,
+  assertTagsEqualCli,
+  cliFeatures,
+} from '../lib/cli.mjs';
 import { readNpy } from '../lib/npy.mjs';
 import { DURATION_TOLERANCE_S, startApp } from '../lib/page.mjs';
 import { artifactsDir, cliDir, loadFixtures } from '../lib/paths.mjs';
@@ -163,6 +169,31 @@ describe('an MP3 encoded by LAME, with the demo bundle', () => {
       return seen.size;
     });
     assert.ok(colours > 5, `the zoomed waveform is drawn (${colours} colours)`);
+  });
+
+  it('downloads the analysis with the fields and figures of `genrescope artifacts`', async () => {
+    assert.equal((await app.tags()).state, 'done');
+    const [download] = await Promise.all([app.page.waitForEvent('download'), app.page.click('#download-json')]);
+    assert.equal(download.suggestedFilename(), 'fixture.genrescope.json');
+    const doc = JSON.parse(await readFile(await download.path(), 'utf8'));
+    assert.equal(doc.file.name, 'fixture.mp3');
+    assert.ok(Math.abs(doc.file.duration_seconds - fixtures.mp3.seconds) <= DURATION_TOLERANCE_S);
+    assert.equal(doc.file.sample_rate, fixtures.mp3.sample_rate);
+    assert.ok(doc.timings.total > 0, JSON.stringify(doc.timings));
+    assertDownloadEqualsCli(doc);
+  });
+
+  it('saves a plot as a PNG of what its canvas shows', async () => {
+    const [download] = await Promise.all([
+      app.page.waitForEvent('download'),
+      app.page.click('.save-png[data-feature="mel"]'),
+    ]);
+    assert.equal(download.suggestedFilename(), 'fixture-mel.png');
+    const png = await readFile(await download.path());
+    assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG');
+    const [width, height] = [png.readUInt32BE(16), png.readUInt32BE(20)];
+    const canvas = await app.page.$eval('canvas[data-feature="mel"]', (c) => [c.width, c.height]);
+    assert.deepEqual([width, height], canvas, "the PNG is the canvas's size");
   });
 
   it('leaves a screenshot', async (t) => {

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
 use genrescope_core::audio::{Damage, DamagePolicy, Decoded, Fit, Window};
-use genrescope_core::model::{Bundle, Prediction, TrackPrediction, argmax};
+use genrescope_core::model::{Bundle, Prediction, TrackPrediction, report};
 use genrescope_core::musicnn::{self, TrackAnalysis, WindowEmbedder, net::Taggram};
 use genrescope_core::plot::{FeaturePlot, feature_plot};
 use genrescope_core::{Feature, FeatureConfig, FeatureSet};
@@ -314,22 +314,21 @@ fn write_predictions(
         predict_signal(p, set, &run.cfg, samples, run.options.offset, &run.path)?;
     let classes = &bundle.manifest.classes;
     let top = prediction.top();
+    let signal = report::Signal {
+        offset: run.options.offset,
+        seconds: bundle_signal_seconds,
+    };
+    let bundle_path = run.options.models.as_ref().map(|p| p.to_string());
     write_json(
         &run.stage.path("predictions.json"),
-        &json!({
-            "bundle": run.options.models.as_ref().map(|p| p.to_string()),
-            "classes": classes,
-            "signal": { "offset": run.options.offset, "seconds": bundle_signal_seconds },
-            "top": { "genre": classes[top], "probability": prediction.ensemble[top] },
-            "ensemble": prediction.ensemble,
-            "models": prediction.models.iter().map(|(f, p)| json!({
-                "feature": f,
-                "probabilities": p,
-                "top": classes[argmax(p)],
-            })).collect::<Vec<_>>(),
-            "true_genre": track.map(|t| &t.genre),
-            "dataset": bundle.manifest.dataset,
-        }),
+        &report::predictions(
+            classes,
+            &prediction,
+            signal,
+            bundle_path.as_deref(),
+            track.map(|t| t.genre.as_str()),
+            bundle.manifest.dataset.as_ref(),
+        ),
     )?;
     run.listed("predictions.json")?;
     if let Some(d) = bundle.manifest.dataset.as_ref().filter(|d| d.synthesised) {
@@ -373,25 +372,7 @@ fn write_timeline(run: &mut Run, p: &Predicting, bundle_signal_seconds: f64) -> 
         .collect();
     write_json(
         &run.stage.path("timeline.json"),
-        &json!({
-            "classes": classes,
-            "window_seconds": bundle_signal_seconds,
-            "hop_seconds": bundle_signal_seconds / 2.0,
-            "windows": points.iter().map(|p| json!({
-                "start": p.start,
-                "end": p.end,
-                "top": classes[argmax(&p.ensemble)],
-                "ensemble": p.ensemble,
-            })).collect::<Vec<_>>(),
-            "track": {
-                "top": classes[track.mean.top()],
-                "ensemble": track.mean.ensemble,
-                "models": track.mean.models.iter().map(|(f, p)| json!({
-                    "feature": f,
-                    "probabilities": p,
-                })).collect::<Vec<_>>(),
-            },
-        }),
+        &report::timeline(classes, bundle_signal_seconds, &track),
     )?;
     run.listed("timeline.json")?;
     timeline_png(
@@ -418,7 +399,7 @@ fn write_tags(run: &mut Run, musicnn: &[TrackAnalysis]) -> Result<()> {
             continue;
         };
         let taggram = Taggram::of(model, analysis.tags.clone());
-        tags.insert(model.name().into(), tagger::taggram_json(&taggram));
+        tags.insert(model.name().into(), report::taggram(&taggram));
     }
     write_json(&run.stage.path("tags.json"), &Value::Object(tags))?;
     run.listed("tags.json")?;

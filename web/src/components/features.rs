@@ -5,6 +5,7 @@ use genrescope_core::plot::render::{self, Rect};
 use genrescope_core::plot::{Body, FeaturePlot, Line};
 use leptos::prelude::*;
 
+use super::keep::save_png;
 use crate::analysis::{FeatureStats, format_duration};
 use crate::canvas::CanvasPainter;
 use crate::state::{FeatureView, Session};
@@ -146,6 +147,7 @@ pub fn FeatureCanvas(view: FeatureView) -> impl IntoView {
     let description = describe(&plot.title, &view.stats);
     let description_id = format!("{name}-description");
     let title = plot.title.clone();
+    let png_label = format!("Save {} as PNG", plot.title);
     let span = time_span(&plot);
     Effect::new(move |_| {
         session.viewport.track();
@@ -230,6 +232,21 @@ pub fn FeatureCanvas(view: FeatureView) -> impl IntoView {
                 {move || playhead().map(playhead_marker)}
             </div>
             <figcaption id=description_id class="sr-only">{description}</figcaption>
+            <div class="figure-tools">
+                <button
+                    type="button"
+                    class="save-png"
+                    data-feature=name
+                    aria-label=png_label
+                    on:click=move |_| {
+                        if let Some(c) = canvas.get_untracked() {
+                            save_png(&c, name);
+                        }
+                    }
+                >
+                    "PNG"
+                </button>
+            </div>
             {zoom}
         </figure>
     }

@@ -3,6 +3,7 @@
 mod card;
 mod features;
 mod file_picker;
+mod keep;
 mod player;
 mod predictions;
 mod status;
@@ -15,6 +16,7 @@ pub use features::{
     time_span,
 };
 pub use file_picker::FilePicker;
+pub use keep::{Keep, analysis_json};
 pub use player::Player;
 pub use predictions::Predictions;
 pub use status::{Announcer, ErrorMessage, StatusLine};

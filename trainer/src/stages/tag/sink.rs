@@ -28,9 +28,10 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::Value;
 
 use super::Product;
-use super::tagger::{embedding_json, taggram_json};
+use super::tagger::embedding_json;
 use crate::formats::output::write_atomic;
 use crate::formats::table::{column, parquet_batches, write_parquet, write_parquet_streamed};
+use genrescope_core::model::report::taggram as taggram_json;
 
 /// One tagged file.
 pub struct Tagged {
@@ -47,7 +48,7 @@ pub struct Tagged {
 }
 
 /// The JSON Lines record of one file: [`embedding_json`] when it was embedded, else
-/// [`taggram_json`], with its path and length.
+/// [`report::taggram`](genrescope_core::model::report::taggram), with its path and length.
 pub fn record(t: &Tagged) -> Value {
     let mut v = match &t.embedding {
         Some(e) => embedding_json(e),

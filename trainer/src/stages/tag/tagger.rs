@@ -5,7 +5,7 @@ use anyhow::Result;
 use genrescope_core::Feature;
 use genrescope_core::features::Source;
 use genrescope_core::model::burn::prelude::Device;
-use genrescope_core::musicnn::net::{Embedders, Tagger, Taggram};
+use genrescope_core::musicnn::net::{Embedders, Tagger};
 use genrescope_core::musicnn::{Embedding, PATCH_SECONDS, TagModel};
 use serde_json::{Value, json};
 
@@ -33,20 +33,6 @@ pub fn embedders(features: &[Feature]) -> Result<Embedders> {
         }
     }
     Ok(Embedders { taggers })
-}
-
-/// `genrescope tag --json`'s object: the model, its 50 tags in the original's order, the
-/// activations per 3 s patch and their mean, plus the FMA genres of the mean and the patch
-/// length in seconds.
-pub fn taggram_json(t: &Taggram) -> Value {
-    json!({
-        "model": t.model.name(),
-        "tags": t.model.tags().as_slice(),
-        "patches": t.patches,
-        "mean": t.mean,
-        "patch_seconds": PATCH_SECONDS,
-        "fma_genres": t.genres(),
-    })
 }
 
 /// `genrescope embed --json`'s object: the model, the penultimate layer per 3 s patch (cut as
