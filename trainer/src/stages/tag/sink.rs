@@ -21,6 +21,7 @@ use arrow_array::{
 use arrow_buffer::OffsetBuffer;
 use arrow_schema::{DataType, Field, Schema};
 use genrescope_core::audio::Damage;
+use genrescope_core::model::report;
 use genrescope_core::musicnn::net::Taggram;
 use genrescope_core::musicnn::{Embedding, N_PENULTIMATE, N_TAGS, PATCH_SECONDS, TagModel};
 use parquet::arrow::ProjectionMask;
@@ -31,7 +32,6 @@ use super::Product;
 use super::tagger::embedding_json;
 use crate::formats::output::write_atomic;
 use crate::formats::table::{column, parquet_batches, write_parquet, write_parquet_streamed};
-use genrescope_core::model::report::taggram as taggram_json;
 
 /// One tagged file.
 pub struct Tagged {
@@ -52,7 +52,7 @@ pub struct Tagged {
 pub fn record(t: &Tagged) -> Value {
     let mut v = match &t.embedding {
         Some(e) => embedding_json(e),
-        None => taggram_json(&t.taggram),
+        None => report::taggram(&t.taggram),
     };
     v["path"] = t.path.clone().into();
     v["seconds"] = t.seconds.into();
