@@ -18,6 +18,7 @@ pub mod engine;
 pub mod error;
 pub mod pool;
 pub mod protocol;
+pub mod queue;
 pub mod state;
 pub mod worker;
 
@@ -36,15 +37,24 @@ pub use error::AppError;
 pub use state::{Phase, Session};
 
 use components::{
-    Announcer, ErrorMessage, FeatureGrid, FilePicker, Keep, Player, Predictions, StatusLine, Tags,
-    TrackDetails,
+    Announcer, ErrorMessage, FeatureGrid, FilePicker, Keep, Player, Predictions, QueueTable,
+    StatusLine, Tags, TrackDetails,
 };
+use queue::Queue;
 
 /// The whole page.
 #[component]
 pub fn App() -> impl IntoView {
     let session = Session::new();
     provide_context(session);
+    let queue = Queue::new();
+    provide_context(queue);
+    // A run of a queue that ends hands over to the queue's next file.
+    Effect::new(move |_| {
+        if matches!(session.phase.get(), Phase::Done | Phase::Failed) {
+            queue.run_ended(session);
+        }
+    });
     // The worker starts with the page and fetches the models at once.
     Effect::new(move |_| session.start_worker());
     // Plots are drawn at their shown size: again when the window changes (a phone turned).
@@ -64,6 +74,7 @@ pub fn App() -> impl IntoView {
                 <Announcer />
                 <ErrorMessage />
             </section>
+            <QueueTable />
             <Show when=move || session.track.with(Option::is_some)>
                 <section class="card track-card">
                     <TrackDetails />

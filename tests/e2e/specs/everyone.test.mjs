@@ -4,19 +4,13 @@
 // than the screen, the plots are drawn at the screen's pixel density with a text alternative
 // in words, and every control can be reached and used from the keyboard.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
+import { violations } from '../lib/axe.mjs';
 import { startApp } from '../lib/page.mjs';
 import { artifactsDir, loadFixtures } from '../lib/paths.mjs';
-
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** The rules of WCAG 2.0 and 2.1 at levels A and AA. */
-const WCAG_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
 const PHONE = { isMobile: true, hasTouch: true };
 const VIEWS = [
@@ -34,18 +28,6 @@ const VIEWS = [
     },
   },
 ];
-
-/** axe-core's WCAG 2.1 A/AA violations on the page as it is now, one line each. */
-async function violations(page) {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
-  const result = await page.evaluate(
-    (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }),
-    WCAG_AA,
-  );
-  return result.violations.flatMap((v) =>
-    v.nodes.map((n) => `${v.id} (${v.impact}) at ${n.target.join(' ')}: ${n.failureSummary.split('\n')[1]?.trim()}`),
-  );
-}
 
 /** Elements whose box reaches past the right edge of the viewport, and the page's own width. */
 function overflow(page) {

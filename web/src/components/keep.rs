@@ -87,8 +87,12 @@ fn save(href: &str, name: &str) -> Result<(), JsValue> {
 fn save_json(name: &str, value: &Value) -> Result<(), JsValue> {
     let text =
         serde_json::to_string_pretty(value).map_err(|e| JsValue::from_str(&e.to_string()))?;
-    let blob =
-        web_sys::Blob::new_with_str_sequence(&js_sys::Array::of1(&JsValue::from_str(&text)))?;
+    save_text(name, &text)
+}
+
+/// Saves `text` as the file `name`.
+pub fn save_text(name: &str, text: &str) -> Result<(), JsValue> {
+    let blob = web_sys::Blob::new_with_str_sequence(&js_sys::Array::of1(&JsValue::from_str(text)))?;
     let url = web_sys::Url::create_object_url_with_blob(&blob)?;
     save(&url, name)?;
     // The download has its bytes once it starts; the URL goes a minute later.
