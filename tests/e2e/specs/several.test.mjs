@@ -1,4 +1,4 @@
-// Several songs at once: three files chosen together (the LAME fixture, a copy of it under
+// Several songs at once: three files chosen together (and three dropped together) (the LAME fixture, a copy of it under
 // another name, and the corrupt MP3) are analysed one after another into #queue's table: each
 // good row gives the genre and tags the CLI gives, the bad one its message; the table sorts,
 // saves as CSV with the same rows, and a row opens in the detailed view. A folder chosen whole
@@ -160,6 +160,49 @@ describe('three files chosen at once', () => {
     assert.equal((await table(app.page)).find((r) => r.file === 'second.mp3').state, 'done');
     await mkdir(artifactsDir, { recursive: true });
     t.diagnostic(await app.screenshot(join(artifactsDir, 'several.png')));
+  });
+});
+
+describe('three files dropped on the drop zone', () => {
+  const fixtures = loadFixtures();
+  let app;
+  let close;
+
+  before(async () => {
+    ({ app, close } = await startApp());
+  });
+
+  after(async () => close?.());
+
+  it('queues them as choosing them does', async () => {
+    const mp3 = (await readFile(fixtures.mp3.path)).toString('base64');
+    const corrupt = (await readFile(fixtures.corrupt.path)).toString('base64');
+    // A drop as the browser makes one: a DataTransfer holding the files, on #dropzone.
+    const transfer = await app.page.evaluateHandle(
+      (files) => {
+        const dt = new DataTransfer();
+        for (const [name, b64] of files) {
+          const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+          dt.items.add(new File([bytes], name, { type: 'audio/mpeg' }));
+        }
+        return dt;
+      },
+      [
+        ['dropped-a.mp3', mp3],
+        ['dropped-b.mp3', mp3],
+        ['dropped-corrupt.mp3', corrupt],
+      ],
+    );
+    await app.page.dispatchEvent('#dropzone', 'dragover', { dataTransfer: transfer });
+    await app.page.dispatchEvent('#dropzone', 'drop', { dataTransfer: transfer });
+    await settled(app.page);
+    const rows = await table(app.page);
+    assert.deepEqual(rows.map((r) => [r.file, r.state]), [
+      ['dropped-a.mp3', 'done'],
+      ['dropped-b.mp3', 'done'],
+      ['dropped-corrupt.mp3', 'failed'],
+    ]);
+    assert.ok(rows.slice(0, 2).every((r) => r.genre === cliTimeline().track.top));
   });
 });
 
