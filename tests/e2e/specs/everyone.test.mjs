@@ -77,6 +77,17 @@ for (const view of VIEWS) {
       });
     }
 
+    it(`${view.device.reducedMotion ? 'stops' : 'turns'} the busy spinner as the motion setting asks`, async () => {
+      const animation = await app.page.evaluate(() => {
+        const status = document.querySelector('#status');
+        status.classList.add('busy');
+        const name = getComputedStyle(status, '::before').animationName;
+        status.classList.remove('busy');
+        return name;
+      });
+      assert.equal(animation, view.device.reducedMotion === 'reduce' ? 'none' : 'spin');
+    });
+
     it('is no wider than the screen', async () => {
       const { width, scrollWidth, wider } = await overflow(app.page);
       assert.deepEqual(wider, [], `the viewport is ${width} px wide`);
