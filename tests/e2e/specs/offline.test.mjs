@@ -81,7 +81,11 @@ describe('offline, after one visit online', () => {
     const tags = await app.tags();
     assert.equal(tags.state, 'done');
     assertTagsEqualCli(tags);
-    assert.deepEqual(server.requests.slice(asked), [], 'nothing reached the server');
+    // Nothing the page or its workers asked for reached the server. The browser's own check for
+    // a newer sw.js on navigation may (Playwright's offline emulation does not cover it; with
+    // the network really off it fails quietly and the cached worker goes on).
+    const reached = server.requests.slice(asked).filter((r) => !r.path.endsWith('/sw.js'));
+    assert.deepEqual(reached, [], 'nothing the page asked for reached the server');
     await browser.context.setOffline(false);
   });
 });
